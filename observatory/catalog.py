@@ -1,0 +1,279 @@
+"""Load and validate the dataset catalog (`assets/<producer>/<dataset>.yaml`) into typed objects.
+
+The catalog is data, reviewed as YAML diffs: adding a dataset is one file here, one parser family
+and one staging model. It is validated when definitions load, so a malformed entry is a clear
+error naming the file and the field before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+FileFormat = Literal["csv", "zip", "xlsx", "parquet", "json"]
+MemberFormat = Literal["csv", "xlsx", "parquet", "json"]
+
+_IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+
+
+class CatalogError(ValueError):
+    """A catalog file is malformed; the message names the file and the field."""
+
+
+def normalise_header(name: str) -> str:
+    """Lenient header key: case, accents, spaces and punctuation do not matter.
+
+    `"Code commune (coord. structure)"`, `"CODE_COMMUNE_COORD_STRUCTURE"` and
+    `"code commune coord structure "` all give `code_commune_coord_structure`.
+    """
+    text = unicodedata.normalize("NFKD", name.replace("\ufeff", ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReadOptions(_Strict):
+    """How to read one published file. Dataset-level defaults, overridable per millésime."""
+
+    format: FileFormat | None = None
+    member: str | None = Field(
+        default=None, description="file inside the zip (case-insensitive, `*` wildcards allowed)"
+    )
+    member_format: MemberFormat | None = None
+    separator: str | None = None
+    encoding: str | None = None
+    header_row: int | None = Field(default=None, ge=1)
+    header_marker: str | None = Field(
+        default=None, description="locate the header row as the first row holding this cell"
+    )
+    sheet: str | None = None
+    quote: str | None = None
+
+    def merged(self, override: ReadOptions) -> ReadOptions:
+        values = self.model_dump()
+        values.update({k: v for k, v in override.model_dump().items() if v is not None})
+        return ReadOptions(**values)
+
+
+class Column(_Strict):
+    """A column of the raw table, matched leniently against the file's headers."""
+
+    name: Annotated[str, Field(pattern=_IDENTIFIER)]
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+    description: str = ""
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """Normalised header keys that feed this column, in order of preference."""
+        return tuple(normalise_header(x) for x in (self.name, *self.aliases))
+
+
+class Millesime(_Strict):
+    """One edition (millésime) of a dataset: where it is published and how to read it."""
+
+    millesime: int = Field(ge=1900, le=2100)
+    url: str
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    read: ReadOptions = ReadOptions()
+    note: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @property
+    def file_name(self) -> str:
+        """The published file name, as it appears in the URL's path."""
+        return Path(urlsplit(self.url).path).name
+
+
+class Checks(_Strict):
+    """Cheap structural checks run in SQL against the raw table after each ingestion."""
+
+    not_null: tuple[str, ...] = ()
+    matches: Mapping[str, str] = Field(default_factory=dict)
+    unique: tuple[tuple[str, ...], ...] = ()
+
+
+class Dataset(_Strict):
+    """A catalog entry: one dataset of one producer, with all its millésimes."""
+
+    id: Annotated[str, Field(pattern=_IDENTIFIER)]
+    title: str
+    producer: Annotated[str, Field(pattern=_IDENTIFIER)]
+    description: str = ""
+    licence: str
+    landing_page: str
+    group: Annotated[str, Field(pattern=_IDENTIFIER)]
+    owner: str = "team:observatory"
+    parser: Annotated[str, Field(pattern=_IDENTIFIER)] = "tabular"
+    target_table: Annotated[str, Field(pattern=r"^raw\.[a-z][a-z0-9_]*$")]
+    read: ReadOptions = ReadOptions()
+    columns: tuple[Column, ...]
+    derived: tuple[Column, ...] = Field(
+        default=(), description="columns the parser family computes from the others"
+    )
+    checks: Checks = Checks()
+    millesimes: tuple[Millesime, ...] = Field(min_length=1)
+
+    @field_validator("owner")
+    @classmethod
+    def _dagster_owner(cls, value: str) -> str:
+        if not (value.startswith("team:") or "@" in value):
+            raise ValueError("must be `team:<name>` or an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Dataset:
+        names = [c.name for c in (*self.columns, *self.derived)]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"columns: duplicated names {duplicated}")
+        years = [m.millesime for m in self.millesimes]
+        if len(set(years)) != len(years):
+            raise ValueError(f"millesimes: a millésime is listed twice in {years}")
+        known = set(names)
+        referenced = set(self.checks.not_null) | set(self.checks.matches)
+        referenced |= {c for cols in self.checks.unique for c in cols}
+        unknown = sorted(referenced - known - {"millesime"})
+        if unknown:
+            raise ValueError(f"checks: columns {unknown} are not declared in columns")
+        for entry in self.millesimes:
+            options = self.read.merged(entry.read)
+            if options.format is None:
+                raise ValueError(f"millesimes[{entry.millesime}].read.format: not set")
+            if options.format == "zip" and not options.member:
+                raise ValueError(
+                    f"millesimes[{entry.millesime}].read.member: a zip needs the member to read"
+                )
+            if options.format == "csv" or options.member_format == "csv":
+                if not options.separator:
+                    raise ValueError(f"millesimes[{entry.millesime}].read.separator: not set")
+        return self
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """Columns of the raw table, in order, before the lineage columns."""
+        return [c.name for c in (*self.columns, *self.derived)]
+
+    @property
+    def producer_table(self) -> str:
+        """`insee__cog_communes` in `raw.insee__cog_communes`."""
+        return self.target_table.split(".", 1)[1]
+
+    def read_options(self, millesime: int) -> ReadOptions:
+        """Read options of a millésime; an edition the catalog does not list reads like the latest."""
+        return self.read.merged(self.edition(millesime).read)
+
+    def edition(self, millesime: int) -> Millesime:
+        for entry in self.millesimes:
+            if entry.millesime == millesime:
+                return entry
+        latest = max(self.millesimes, key=lambda m: m.millesime)
+        return latest.model_copy(update={"millesime": millesime, "sha256": None})
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(m.millesime for m in self.millesimes)
+
+    def has_millesime(self, millesime: int) -> bool:
+        return any(m.millesime == millesime for m in self.millesimes)
+
+
+class Catalog:
+    """Every dataset of the catalog, by id."""
+
+    def __init__(self, datasets: Mapping[str, Dataset], root: Path) -> None:
+        self._datasets = dict(sorted(datasets.items()))
+        self.root = root
+
+    def __iter__(self) -> Iterator[Dataset]:
+        return iter(self._datasets.values())
+
+    def __len__(self) -> int:
+        return len(self._datasets)
+
+    def __contains__(self, dataset_id: object) -> bool:
+        return dataset_id in self._datasets
+
+    def get(self, dataset_id: str) -> Dataset:
+        try:
+            return self._datasets[dataset_id]
+        except KeyError:
+            close = [d for d in self._datasets if dataset_id in d or d in dataset_id]
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise CatalogError(
+                f"unknown dataset {dataset_id!r}{hint} (`observatory datasets` lists them)"
+            ) from None
+
+    def by_table(self) -> dict[str, Dataset]:
+        return {d.target_table: d for d in self}
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        parts.append(f"field `{where}`: {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_dataset(path: Path) -> Dataset:
+    """Parse one catalog file; every problem is reported with the file and field."""
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        dataset = Dataset.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError(f"{path}: {_describe(exc)}") from exc
+    stem_ok = dataset.id in (path.stem, f"{dataset.producer}_{path.stem}")
+    if path.parent.name != dataset.producer or not stem_ok:
+        raise CatalogError(
+            f"{path}: field `id`/`producer`: a dataset {dataset.id!r} of producer "
+            f"{dataset.producer!r} lives in {dataset.producer}/{dataset.id}.yaml "
+            f"(or {dataset.producer}/<id without the producer prefix>.yaml)"
+        )
+    return dataset
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Load every `<producer>/<dataset>.yaml` under root (the sample folder is data, not catalog)."""
+    if not root.is_dir():
+        raise CatalogError(f"{root}: catalog folder not found")
+    datasets: dict[str, Dataset] = {}
+    tables: dict[str, Path] = {}
+    for path in sorted(root.glob("*/*.yaml")):
+        if path.parent.name == "sample":
+            continue
+        dataset = load_dataset(path)
+        if dataset.id in datasets:
+            raise CatalogError(f"{path}: field `id`: {dataset.id!r} is already used")
+        if dataset.target_table in tables:
+            raise CatalogError(
+                f"{path}: field `target_table`: {dataset.target_table} is already the target "
+                f"of {tables[dataset.target_table]}"
+            )
+        datasets[dataset.id] = dataset
+        tables[dataset.target_table] = path
+    if not datasets:
+        raise CatalogError(f"{root}: no catalog entry (assets/<producer>/<dataset>.yaml)")
+    return Catalog(datasets, root)

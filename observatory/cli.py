@@ -1,0 +1,280 @@
+"""`observatory ...`: the command line of data engineers (top floor: imports everything below).
+
+Every failure the user can fix (unknown dataset, missing file, wrong format, bad setting) ends
+with one line on stderr starting with `error:` and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from observatory.catalog import CatalogError, load_catalog
+from observatory.fetch import FetchError
+from observatory.ingest import (
+    IngestError,
+    infer_millesime,
+    ingest_asset_key,
+    planned_inputs,
+    register_manual_file,
+)
+from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
+from observatory.sql_models import ModelError
+from observatory.warehouse import WarehouseBusyError, table_exists, writer
+
+USER_ERRORS = (CatalogError, IngestError, SettingsError, FetchError, ModelError,
+               WarehouseBusyError, FileNotFoundError)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain aligned text table (numbers right-aligned)."""
+    cells = [[("" if v is None else f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
+              for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w)
+                         for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+# --- datasets / status ---------------------------------------------------------------------------
+
+
+def cmd_datasets(settings: Settings, _args: argparse.Namespace) -> int:
+    catalog = load_catalog(settings.catalog_dir)
+    rows = [(d.id, d.producer, d.title, ", ".join(map(str, d.years)), d.licence) for d in catalog]
+    print(format_table(["id", "producer", "title", "millésimes", "licence"], rows))
+    return 0
+
+
+def _short_source(source: str) -> str:
+    """A URL as is; a local path relative to the current folder when it is below it."""
+    if "://" in source:
+        return source
+    try:
+        return str(Path(source).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return source
+
+
+def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
+    catalog = load_catalog(settings.catalog_dir)
+    print(f"warehouse: {settings.warehouse_path}   source mode: {settings.source}")
+    if not settings.warehouse_path.exists():
+        print("nothing ingested yet: run `observatory build` or `observatory ingest`")
+        return 0
+    with writer(settings) as con:
+        rows = con.execute(
+            """
+            select dataset_id, millesime, origine, source, finished_at, sha256, bytes,
+                   rows_loaded
+            from meta.ingestions
+            qualify row_number() over (partition by dataset_id, millesime
+                                       order by finished_at desc) = 1
+            order by dataset_id, millesime
+            """
+        ).fetchall()
+        present = {}
+        for dataset in catalog:
+            if table_exists(con, dataset.target_table):
+                present[dataset.id] = {r[0]: r[1] for r in con.execute(
+                    f"select millesime, count(*) from {dataset.target_table} group by 1"
+                ).fetchall()}
+    table = [(d, str(m), o, _short_source(s), str(t)[:19], h[:12], b,
+              present.get(d, {}).get(m, 0)) for d, m, o, s, t, h, b, _ in rows]
+    print(format_table(["dataset", "millésime", "origine", "source", "ingested at (UTC)",
+                        "sha256", "bytes", "rows"], table))
+    ingested = {(r[0], r[1]) for r in rows}
+    waiting = [f"{d.id} {y}" for d in catalog for y in d.years if (d.id, y) not in ingested]
+    if waiting:
+        print(f"\nnot ingested yet ({len(waiting)}): {', '.join(waiting)}")
+    return 0
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    catalog = load_catalog(settings.catalog_dir)
+    dataset = catalog.get(args.dataset)
+    path = Path(args.file).expanduser()
+    if not path.is_file():
+        raise IngestError(f"{dataset.id}: {path}: file not found")
+    millesime = args.millesime or infer_millesime(dataset, path)
+    if not dataset.has_millesime(millesime):
+        print(f"note: {dataset.id} has no millésime {millesime} in the catalog; reading it like "
+              f"{dataset.years[-1]}")
+    report = register_manual_file(settings, dataset, millesime, path, log=print)
+    print(f"{dataset.id} {millesime}: {report.rows:,} rows in {dataset.target_table} "
+          f"(sha256 {report.sha256[:16]}); this file is now the input of {dataset.id} "
+          f"{millesime} in every source mode")
+    if report.extra_columns:
+        print(f"columns not in the catalog, ignored: {', '.join(report.extra_columns)}")
+    return 0
+
+
+# --- build ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildSummary:
+    success: bool
+    tables: list[tuple[str, int]] = field(default_factory=list)
+    checks: list[tuple[str, str, bool]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    published: Path | None = None
+    failure: str = ""
+
+
+def build(settings: Settings, select: str | None = None, log_level: str = "WARNING"
+          ) -> BuildSummary:
+    """Materialize the selection in-process; leave out what has no input in the active mode."""
+    import dagster as dg
+
+    from observatory.definitions import build_definitions
+    from observatory.orchestration import ensure_dagster_home
+
+    ensure_dagster_home(settings)
+    catalog = load_catalog(settings.catalog_dir)
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    wanted = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
+    try:
+        requested = wanted.resolve(graph)
+    except dg.DagsterInvalidSubsetError as exc:
+        raise ModelError(f"--select {select!r}: {exc}") from exc
+    summary = BuildSummary(success=False)
+    unavailable = []
+    with writer(settings) as con:
+        for dataset in catalog:
+            items, _missing = planned_inputs(settings, dataset)
+            if not items and not table_exists(con, dataset.target_table):
+                unavailable.append(ingest_asset_key(dataset))
+                summary.skipped[dataset.target_table] = (
+                    f"no input in source mode {settings.source!r}")
+    selection = wanted
+    if unavailable:
+        blocked = dg.AssetSelection.assets(*unavailable).downstream().resolve(graph)
+        for key in blocked & requested:
+            summary.skipped.setdefault(".".join(key.path), "depends on a dataset without input")
+        selection = wanted - dg.AssetSelection.assets(*blocked)
+    keys = selection.resolve(graph)
+    if not keys:
+        summary.failure = "nothing to build in this source mode"
+        return summary
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.get(), asset_selection=sorted(keys), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        rows = materialization.metadata.get("dagster/row_count")
+        table = ".".join(materialization.asset_key.path)
+        summary.tables.append((table, int(rows.value) if rows is not None else 0))
+        if table == "published.observatory":
+            summary.published = settings.published_path
+    for evaluation in result.get_asset_check_evaluations():
+        summary.checks.append((".".join(evaluation.asset_key.path), evaluation.check_name,
+                               evaluation.passed))
+    summary.success = result.success and all(passed for *_, passed in summary.checks)
+    if not result.success:
+        failures = [e.message for e in result.all_events if e.is_step_failure and e.message]
+        summary.failure = failures[0] if failures else "the run failed"
+    elif not summary.success:
+        summary.failure = "a blocking check failed"
+    return summary
+
+
+def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    print(f"building from source mode {settings.source!r} into {settings.warehouse_path}")
+    summary = build(settings, args.select, "INFO" if args.verbose else "WARNING")
+    if summary.tables:
+        print("\ntables built")
+        print(format_table(["table", "rows"], sorted(summary.tables)))
+    failed = [(a, c) for a, c, passed in summary.checks if not passed]
+    print(f"\nchecks: {len(summary.checks) - len(failed)} passed, {len(failed)} failed"
+          + "".join(f"\n  FAILED {a}: {c}" for a, c in failed))
+    if summary.skipped:
+        print("\nskipped")
+        print(format_table(["asset", "why"], sorted(summary.skipped.items())))
+    if summary.published:
+        print(f"\npublished: {summary.published} (open it read-only: "
+              f"duckdb -readonly {summary.published})")
+    if not summary.success:
+        print(f"error: build failed: {summary.failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- dev -----------------------------------------------------------------------------------------
+
+
+def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
+    """Start the Dagster UI; SIGINT is reset first so a plain `kill` stops it (see stack notes)."""
+    from observatory.orchestration import ensure_dagster_home
+
+    ensure_dagster_home(settings)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(REPOSITORY_ROOT / "workspace.yaml"),
+               "-h", args.host, "-p", str(args.port)]
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog="observatory",
+        description="Service density and practitioner ageing per territory, from French open "
+        "data, in DuckDB.")
+    main_parser.add_argument("--source", choices=("sample", "live", "mirror", "local"),
+                             help="override OBSERVATORY_SOURCE for this command")
+    main_parser.add_argument("--home", help="override OBSERVATORY_HOME for this command")
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("datasets", help="list the catalog").set_defaults(run=cmd_datasets)
+    ingest = commands.add_parser("ingest", help="ingest an official file downloaded by hand")
+    ingest.add_argument("dataset", help="catalog id (see `observatory datasets`)")
+    ingest.add_argument("--file", required=True, help="the file as published (zip or inner file)")
+    ingest.add_argument("--millesime", type=int, help="edition year (inferred when unambiguous)")
+    ingest.set_defaults(run=cmd_ingest)
+    build_parser = commands.add_parser("build", help="materialize assets and publish")
+    build_parser.add_argument("--select", help="Dagster asset selection, e.g. "
+                              "'raw/insee__cog_communes+' or 'group:territoires'")
+    build_parser.add_argument("-v", "--verbose", action="store_true",
+                              help="show Dagster's step logs")
+    build_parser.set_defaults(run=cmd_build)
+    commands.add_parser("status", help="what was ingested, from where, when").set_defaults(
+        run=cmd_status)
+    dev = commands.add_parser("dev", help="start the Dagster UI")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(run=cmd_dev)
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings().with_overrides(source=args.source, home=args.home)
+        return int(args.run(settings, args))
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""One settings object, read from environment variables at run time (never at import time).
+
+Every other module receives a `Settings` instead of reading the environment itself, so a test, the
+CLI and a Dagster run configure the observatory the same way and nothing is frozen at import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+SOURCE_MODES = ("sample", "live", "mirror", "local")
+"""`sample`: bundled files only; `live`: official URLs; `mirror`: official host and path under
+OBSERVATORY_MIRROR_URL; `local`: nothing downloaded, only files ingested by hand."""
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value the observatory cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the observatory keeps its files and how it obtains its inputs."""
+
+    home: Path
+    source: str = "sample"
+    mirror_url: str | None = None
+    catalog_dir: Path = REPOSITORY_ROOT / "assets"
+    sql_dir: Path = REPOSITORY_ROOT / "dbt_like_sql"
+    http_timeout_s: float = 60.0
+    http_retries: int = 4
+    http_backoff_s: float = 1.0
+    max_download_bytes: int = 4 * 1024**3
+    max_member_bytes: int = 8 * 1024**3
+    max_compression_ratio: float = 200.0
+    writer_lock_timeout_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCE_MODES:
+            raise SettingsError(
+                f"OBSERVATORY_SOURCE={self.source!r} is not a source mode; "
+                f"expected one of {', '.join(SOURCE_MODES)}"
+            )
+        if self.source == "mirror" and not self.mirror_url:
+            raise SettingsError(
+                "OBSERVATORY_SOURCE=mirror needs OBSERVATORY_MIRROR_URL "
+                "(e.g. https://mirror.example.org/opendata)"
+            )
+
+    # Paths derived from `home`: one place decides the layout of the data folder.
+    @property
+    def warehouse_path(self) -> Path:
+        """The working warehouse: the single writer builds and audits here."""
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published_path(self) -> Path:
+        """What analysts and dashboards open, read-only; replaced atomically."""
+        return self.published_dir / "observatory.duckdb"
+
+    @property
+    def download_dir(self) -> Path:
+        return self.home / "downloads"
+
+    @property
+    def manual_dir(self) -> Path:
+        """Files ingested by hand (`observatory ingest --file`), one folder per dataset-millésime."""
+        return self.home / "manual"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (Dagster run config, CLI flags); None means keep."""
+        kept = {k: v for k, v in changes.items() if v is not None}
+        if "home" in kept:
+            kept["home"] = Path(str(kept["home"])).expanduser().resolve()
+        return replace(self, **kept)  # type: ignore[arg-type]
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from the environment (or a given mapping, for tests)."""
+    env = os.environ if environ is None else environ
+
+    def number(name: str, default: float) -> float:
+        raw = env.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name}={raw!r} is not a number") from exc
+
+    home = Path(env.get("OBSERVATORY_HOME") or "data").expanduser().resolve()
+    catalog_dir = Path(env.get("OBSERVATORY_CATALOG_DIR") or REPOSITORY_ROOT / "assets")
+    sql_dir = Path(env.get("OBSERVATORY_SQL_DIR") or REPOSITORY_ROOT / "dbt_like_sql")
+    return Settings(
+        home=home,
+        source=(env.get("OBSERVATORY_SOURCE") or "sample").strip().lower(),
+        mirror_url=(env.get("OBSERVATORY_MIRROR_URL") or None),
+        catalog_dir=catalog_dir.expanduser().resolve(),
+        sql_dir=sql_dir.expanduser().resolve(),
+        http_timeout_s=number("OBSERVATORY_HTTP_TIMEOUT_S", 60.0),
+        http_retries=int(number("OBSERVATORY_HTTP_RETRIES", 4)),
+        http_backoff_s=number("OBSERVATORY_HTTP_BACKOFF_S", 1.0),
+        max_download_bytes=int(number("OBSERVATORY_MAX_DOWNLOAD_BYTES", 4 * 1024**3)),
+        max_member_bytes=int(number("OBSERVATORY_MAX_MEMBER_BYTES", 8 * 1024**3)),
+        writer_lock_timeout_s=number("OBSERVATORY_WRITER_LOCK_TIMEOUT_S", 600.0),
+    )

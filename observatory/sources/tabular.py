@@ -1,0 +1,241 @@
+"""Read one official file (CSV, xlsx, Parquet, JSON) into a DuckDB temp table, every cell as text.
+
+Cells are trimmed and empty cells become NULL; nothing else is changed.
+
+Codes are strings (`01001`, `2A004`): nothing here lets a reader infer a type. Each row keeps its
+position in the file (`_source_row`, the line number for CSV, the sheet row for xlsx) so a row
+quarantined later can be traced back to the line of the file it came from.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from observatory.catalog import Column, Dataset, ReadOptions, normalise_header
+from observatory.warehouse import quote_identifier
+
+FILE_TABLE = "_observatory_file"
+"""Temp table holding the file as read: original headers plus `_source_row`."""
+
+_DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8",
+                     "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+                     "utf-16": "utf-16"}
+
+
+class ParseError(ValueError):
+    """The file cannot be read as the catalog describes it; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What was found in the file: its headers in order and its row count."""
+
+    headers: list[str]
+    rows: int
+    header_line: int
+
+
+def _duckdb_error_detail(exc: duckdb.Error) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    line = re.search(r"[Ll]ine:? ?(\d+)", text)
+    return first + (f" (line {line.group(1)})" if line and "line" not in first.lower() else "")
+
+
+def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
+    """Transcode a file DuckDB cannot decode natively (e.g. cp1252) into a temporary UTF-8 copy."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise ParseError(f"{label}: {path.name}: unknown encoding {encoding!r}") from exc
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", suffix=".csv", delete=False, dir=path.parent, prefix=".utf8-"
+    )
+    with handle, path.open("r", encoding=encoding, newline="") as source:
+        while chunk := source.read(1 << 20):
+            handle.write(chunk)
+    return Path(handle.name)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, label: str) -> int:
+    encoding = (options.encoding or "utf-8").lower()
+    native = _DUCKDB_ENCODINGS.get(encoding)
+    source = path if native else _utf8_copy(path, encoding, label)
+    skip = (options.header_row or 1) - 1
+    quote = options.quote if options.quote is not None else '"'
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {FILE_TABLE} as
+            select *, cast(row_number() over () + {skip + 1} as bigint) as _source_row
+            from read_csv(?, delim = ?, header = true, all_varchar = true, skip = {skip},
+                          encoding = ?, quote = ?, escape = ?, null_padding = false,
+                          strict_mode = true, auto_detect = true, sample_size = -1)
+            """,
+            [str(source), options.separator, native or "utf-8", quote, quote],
+        )
+    except duckdb.InvalidInputException as exc:
+        detail = _duckdb_error_detail(exc)
+        if "unicode" in str(exc).lower() or "utf" in str(exc).lower():
+            raise ParseError(
+                f"{label}: {path.name}: not valid {native or encoding} text: {detail}; "
+                "the file is probably in another encoding (latin-1 / cp1252?)"
+            ) from exc
+        raise ParseError(f"{label}: {path.name}: cannot be read as a "
+                         f"{options.separator!r}-separated file: {detail}") from exc
+    except duckdb.Error as exc:
+        raise ParseError(f"{label}: {path.name}: {_duckdb_error_detail(exc)}") from exc
+    finally:
+        if source != path:
+            source.unlink(missing_ok=True)
+    return skip + 1
+
+
+def _cell(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, label: str) -> int:
+    """Load one sheet; the header is a given row or the first row holding `header_marker`."""
+    from openpyxl import load_workbook  # imported here: only xlsx datasets pay for it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ParseError(f"{label}: {path.name}: not a readable xlsx workbook: {exc}") from exc
+    try:
+        if options.sheet is None:
+            sheet = workbook.worksheets[0]
+        elif options.sheet in workbook.sheetnames:
+            sheet = workbook[options.sheet]
+        else:
+            raise ParseError(
+                f"{label}: {path.name}: no sheet {options.sheet!r}; sheets are {workbook.sheetnames}"
+            )
+        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    header_index = _locate_header(rows, options, f"{label}: {path.name}")
+    header_cells = rows[header_index]
+    last = max((i for i, c in enumerate(header_cells) if c), default=-1)
+    if last < 0:
+        raise ParseError(f"{label}: {path.name}: header row {header_index + 1} is empty")
+    headers = [c or f"column{i + 1}" for i, c in enumerate(header_cells[: last + 1])]
+    body = [
+        [*(list(r) + [None] * len(headers))[: len(headers)], str(header_index + 2 + n)]
+        for n, r in enumerate(rows[header_index + 1 :])
+        if any(v is not None for v in r)
+    ]
+    frame = pd.DataFrame(body, columns=[*headers, "_source_row"], dtype=object)
+    con.register("_observatory_xlsx", frame)
+    select = ", ".join(f"cast({quote_identifier(h)} as varchar) as {quote_identifier(h)}"
+                       for h in headers)
+    con.execute(
+        f"create or replace temp table {FILE_TABLE} as select {select}, "
+        "cast(_source_row as bigint) as _source_row from _observatory_xlsx"
+    )
+    con.unregister("_observatory_xlsx")
+    return header_index + 1
+
+
+def _locate_header(rows: Sequence[Sequence[str | None]], options: ReadOptions, where: str) -> int:
+    if options.header_marker:
+        marker = normalise_header(options.header_marker)
+        for index, row in enumerate(rows[:50]):
+            if any(c is not None and normalise_header(c) == marker for c in row):
+                return index
+        raise ParseError(f"{where}: no header row holding {options.header_marker!r} "
+                         "in the first 50 rows")
+    index = (options.header_row or 1) - 1
+    if index >= len(rows):
+        raise ParseError(f"{where}: header row {index + 1} is past the end of the sheet")
+    return index
+
+
+def _read_typed(con: duckdb.DuckDBPyConnection, function: str, path: Path, label: str) -> int:
+    """Parquet and JSON carry types; turn every column into text (nested values as JSON)."""
+    try:
+        described = con.execute(f"describe select * from {function}(?)", [str(path)]).fetchall()
+    except duckdb.Error as exc:
+        raise ParseError(f"{label}: {path.name}: cannot be read by {function}: "
+                         f"{_duckdb_error_detail(exc)}") from exc
+    casts = []
+    for name, column_type, *_ in described:
+        ident = quote_identifier(name)
+        nested = any(t in column_type for t in ("STRUCT", "[]", "MAP", "JSON"))
+        expr = f"to_json({ident})::varchar" if nested else f"cast({ident} as varchar)"
+        casts.append(f"{expr} as {ident}")
+    con.execute(
+        f"create or replace temp table {FILE_TABLE} as select {', '.join(casts)}, "
+        f"cast(row_number() over () as bigint) as _source_row from {function}(?)",
+        [str(path)],
+    )
+    return 0
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, file_format: str,
+              options: ReadOptions, label: str) -> FileRead:
+    """Load the file into the temp table `FILE_TABLE` and report what it holds."""
+    if file_format == "csv":
+        header_line = _read_csv(con, path, options, label)
+    elif file_format == "xlsx":
+        header_line = _read_xlsx(con, path, options, label)
+    elif file_format == "parquet":
+        header_line = _read_typed(con, "read_parquet", path, label)
+    elif file_format == "json":
+        header_line = _read_typed(con, "read_json_auto", path, label)
+    else:
+        raise ParseError(f"{label}: {path.name}: cannot read format {file_format!r}")
+    headers = [r[0] for r in con.execute(f"describe {FILE_TABLE}").fetchall()]
+    headers.remove("_source_row")
+    rows = con.execute(f"select count(*) from {FILE_TABLE}").fetchone()
+    return FileRead(headers=headers, rows=int(rows[0]) if rows else 0, header_line=header_line)
+
+
+def match_columns(columns: Sequence[Column], headers: Sequence[str], *, label: str,
+                  file_name: str) -> dict[str, str | None]:
+    """Map each catalog column to the header feeding it (first candidate present wins).
+
+    A missing required column is an error that lists what the file does have, since a renamed
+    column is the most common way an official file changes without notice.
+    """
+    by_key: dict[str, str] = {}
+    for header in headers:
+        by_key.setdefault(normalise_header(header), header)
+    matched: dict[str, str | None] = {}
+    missing = []
+    for column in columns:
+        found = next((by_key[k] for k in column.candidates if k in by_key), None)
+        matched[column.name] = found
+        if found is None and column.required:
+            expected = " or ".join(dict.fromkeys((column.name, *column.aliases)))
+            missing.append(f"{column.name} (header {expected})")
+    if missing:
+        raise ParseError(
+            f"{label}: {file_name}: required column(s) missing: {'; '.join(missing)}. "
+            f"Headers found: {', '.join(headers) or '(none)'}"
+        )
+    return matched
+
+
+def column_expressions(dataset: Dataset, matched: dict[str, str | None]) -> list[tuple[str, str]]:
+    """The generic parser: each catalog column is its header, trimmed, or NULL when absent."""
+    expressions = []
+    for column in dataset.columns:
+        header = matched.get(column.name)
+        expr = f"nullif(trim({quote_identifier(header)}), '')" if header else "null::varchar"
+        expressions.append((column.name, expr))
+    return expressions

@@ -1,0 +1,220 @@
+"""Turn `dbt_like_sql/<layer>/<name>.sql` into Dagster assets, dependencies read from the SQL.
+
+Each file holds one SELECT and a leading comment (description, `grain:`, `columns:`). The tables it
+reads are found with sqlglot (every schema-qualified table, minus CTE names), so nobody declares a
+dependency by hand and a reference to an unknown table, or a cycle, fails when definitions load.
+All models run in one subsettable multi-asset on one DuckDB connection, in dependency order, each
+yielding its own materialization, the way dbt models run in Dagster; one connection also means
+one writer, which is all DuckDB allows.
+"""
+
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import dagster as dg
+from dagster import AssetExecutionContext
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from observatory.resources import WRITER_POOL, ObservatoryResource
+from observatory.warehouse import quote_identifier, writer
+
+LAYERS = {"staging": "stg_", "intermediate": "int_", "marts": ""}
+
+
+class ModelError(ValueError):
+    """A SQL model is malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    """One SQL file = one table = one asset."""
+
+    path: Path
+    schema: str
+    name: str
+    sql: str
+    description: str
+    grain: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    deps: frozenset[str] = frozenset()
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.schema, self.name])
+
+
+def _header(text: str, path: Path) -> tuple[str, str, dict[str, str]]:
+    """Read the leading comment block: description lines, `grain:`, then `columns:` entries."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            break
+        lines.append(stripped[2:].rstrip())
+    description, grain, columns = [], "", {}
+    section = "description"
+    for line in lines:
+        body = line.strip()
+        lower = body.lower()
+        if lower.startswith("grain:"):
+            grain, section = body.split(":", 1)[1].strip(), "grain"
+        elif lower.startswith("columns:"):
+            section = "columns"
+        elif section == "columns" and ":" in body:
+            name, text_ = body.split(":", 1)
+            columns[name.strip()] = text_.strip()
+        elif section == "columns" and body and columns:
+            last = next(reversed(columns))
+            columns[last] = f"{columns[last]} {body}"
+        elif section == "description" and body:
+            description.append(body)
+    if not grain:
+        raise ModelError(f"{path}: the leading comment must state the grain (`-- grain: ...`)")
+    if not description:
+        raise ModelError(f"{path}: the leading comment must start with a description")
+    return " ".join(description), grain, columns
+
+
+def _dependencies(sql: str, path: Path) -> frozenset[str]:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise ModelError(f"{path}: SQL does not parse: {exc}") from exc
+    if len(statements) != 1:
+        raise ModelError(f"{path}: expected exactly one statement, found {len(statements)}")
+    statement = statements[0]
+    if not isinstance(statement, exp.Query):
+        raise ModelError(f"{path}: a model is one SELECT, found {statement.key.upper()}")
+    ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
+    deps = set()
+    for table in statement.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # table functions such as read_csv(...) or unnest(...)
+        name = table.name.lower()
+        if not table.db:
+            if name in ctes:
+                continue
+            raise ModelError(f"{path}: table {table.name!r} must be schema-qualified "
+                             "(raw., staging., intermediate., marts.)")
+        deps.add(f"{table.db.lower()}.{name}")
+    return frozenset(deps)
+
+
+def load_model(path: Path, root: Path) -> SqlModel:
+    relative = path.relative_to(root)
+    if len(relative.parts) != 2 or relative.parts[0] not in LAYERS:
+        raise ModelError(f"{path}: models live in dbt_like_sql/<{'|'.join(LAYERS)}>/<name>.sql")
+    schema, name = relative.parts[0], path.stem
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not name.startswith(LAYERS[schema]):
+        raise ModelError(f"{path}: a {schema} model is named {LAYERS[schema]}<snake_case>.sql")
+    text = path.read_text(encoding="utf-8")
+    description, grain, columns = _header(text, path)
+    sql = text.strip().rstrip(";").strip()
+    return SqlModel(path, schema, name, sql, description, grain, columns,
+                    _dependencies(sql, path))
+
+
+def load_models(root: Path, known_tables: Iterable[str]) -> list[SqlModel]:
+    """Every model under root, checked: known references only, no cycle; in dependency order."""
+    models = [load_model(p, root) for p in sorted(root.glob("*/*.sql"))]
+    by_table = {m.table: m for m in models}
+    known = set(known_tables) | set(by_table)
+    for model in models:
+        unknown = sorted(model.deps - known)
+        if unknown:
+            raise ModelError(f"{model.path}: references unknown table(s) {', '.join(unknown)}")
+    graph = {m.table: {d for d in m.deps if d in by_table} for m in models}
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        raise ModelError(f"dependency cycle between models: {' -> '.join(exc.args[1])}") from exc
+    return [by_table[t] for t in order]
+
+
+def _markdown(columns: list[str], rows: list[tuple]) -> str:
+    def cell(value: object) -> str:
+        return "" if value is None else str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, object]:
+    """Build one table, attach its descriptions, and describe what came out."""
+    con.execute(f"create or replace table {model.table} as\n{model.sql}")
+    con.execute(f"comment on table {model.table} is '{_escape(model.description)} "
+                f"Grain: {_escape(model.grain)}'")
+    described = con.execute(f"describe {model.table}").fetchall()
+    names = [r[0] for r in described]
+    for column, text in model.columns.items():
+        if column in names:
+            con.execute(f"comment on column {model.table}.{quote_identifier(column)} "
+                        f"is '{_escape(text)}'")
+    undocumented = [n for n in names if n not in model.columns]
+    if model.schema == "marts" and undocumented:
+        raise ModelError(f"{model.path}: published columns need a description in the header: "
+                         f"{', '.join(undocumented)}")
+    count = con.execute(f"select count(*) from {model.table}").fetchone()
+    preview = con.execute(f"select * from {model.table} limit 5").fetchall()
+    return {
+        "dagster/row_count": int(count[0]) if count else 0,
+        "dagster/column_schema": dg.TableSchema(columns=[
+            dg.TableColumn(r[0], r[1].lower(), description=model.columns.get(r[0]))
+            for r in described]),
+        "preview": dg.MetadataValue.md(_markdown(names, preview)),
+        "undocumented_columns": ", ".join(undocumented) or "none",
+    }
+
+
+def build_sql_assets(models: list[SqlModel], raw_keys: Mapping[str, dg.AssetKey]) -> list[
+        dg.AssetsDefinition]:
+    """One subsettable multi-asset holding every model."""
+    if not models:
+        return []
+    def key_of(table: str) -> dg.AssetKey:
+        return raw_keys.get(table) or dg.AssetKey(table.split("."))
+
+    specs = [
+        dg.AssetSpec(
+            key=m.asset_key,
+            deps=[key_of(d) for d in sorted(m.deps)],
+            description=f"{m.description}\n\nGrain: {m.grain}",
+            group_name=m.schema,
+            kinds={"duckdb", "sql"},
+            skippable=True,
+            metadata={
+                "table": m.table,
+                "grain": m.grain,
+                "sql_path": str(m.path.relative_to(m.path.parent.parent.parent)),
+                "sql": dg.MetadataValue.md(f"```sql\n{m.sql}\n```"),
+            },
+        )
+        for m in models
+    ]
+
+    @dg.multi_asset(specs=specs, can_subset=True, pool=WRITER_POOL, name="sql_models")
+    def sql_models(context: AssetExecutionContext,
+                   observatory: ObservatoryResource) -> Iterator[dg.MaterializeResult]:
+        selected = [m for m in models if m.asset_key in context.selected_asset_keys]
+        with writer(observatory.settings()) as con:
+            for model in selected:
+                context.log.info(f"building {model.table}")
+                yield dg.MaterializeResult(asset_key=model.asset_key,
+                                           metadata=run_model(con, model))
+
+    return [sql_models]

@@ -1,0 +1,130 @@
+"""DuckDB connections: the single writer, read-only readers, and the warehouse's fixed tables.
+
+DuckDB allows one writing process per file. Every write goes through `writer()`, which first takes
+an exclusive file lock next to the database, so a CLI ingestion, a Dagster run and a test never
+collide on DuckDB's own lock: the second writer waits (up to a timeout) instead of failing.
+Readers (analysts, dashboards) open the *published* file read-only and never this one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from observatory.settings import Settings
+
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "meta", "quarantine")
+
+META_DDL = (
+    """
+    create table if not exists meta.ingestions (
+        ingestion_id varchar primary key,
+        dataset_id varchar not null,
+        millesime integer not null,
+        origine varchar not null,         -- sample | live | mirror | manual
+        source varchar not null,          -- URL or local path of the file as published
+        file_name varchar not null,
+        member varchar,                   -- file read inside a zip
+        bytes bigint not null,
+        sha256 varchar not null,
+        etag varchar,
+        last_modified varchar,
+        http_status integer,
+        rows_loaded bigint not null,
+        columns_matched varchar,          -- canonical <- header as found, for every column
+        extra_columns varchar,            -- headers present in the file but not in the catalog
+        fingerprint varchar not null,     -- file sha256 + catalog entry + parser: skip when equal
+        started_at timestamp not null,
+        finished_at timestamp not null
+    )
+    """,
+)
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process held the writer lock for longer than the timeout."""
+
+
+@contextmanager
+def _exclusive_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    raise WarehouseBusyError(
+                        f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
+                        f"warehouse for more than {timeout_s:.0f} s; wait for it to finish or "
+                        "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
+                    ) from None
+                time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def initialise(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and the meta tables if they are missing (idempotent)."""
+    for schema in SCHEMAS:
+        con.execute(f"create schema if not exists {schema}")
+    for ddl in META_DDL:
+        con.execute(ddl)
+
+
+@contextmanager
+def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one connection allowed to write the working warehouse (serialised across processes)."""
+    path = settings.warehouse_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(path.with_name(path.name + ".lock"), settings.writer_lock_timeout_s):
+        con = duckdb.connect(str(path))
+        try:
+            initialise(con)
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, e.g. on the published file; fails clearly when it does not exist."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no warehouse here yet; run `observatory build` first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".", 1)
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def quote_identifier(name: str) -> str:
+    """Quote an identifier for DuckDB SQL (headers of official files contain spaces, accents)."""
+    return '"' + name.replace('"', '""') + '"'
