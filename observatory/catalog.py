@@ -161,9 +161,9 @@ class Dataset(_Strict):
                 raise ValueError(
                     f"millesimes[{entry.millesime}].read.member: a zip needs the member to read"
                 )
-            if options.format == "csv" or options.member_format == "csv":
-                if not options.separator:
-                    raise ValueError(f"millesimes[{entry.millesime}].read.separator: not set")
+            is_csv = "csv" in (options.format, options.member_format)
+            if is_csv and not options.separator:
+                raise ValueError(f"millesimes[{entry.millesime}].read.separator: not set")
         return self
 
     @property
@@ -177,7 +177,7 @@ class Dataset(_Strict):
         return self.target_table.split(".", 1)[1]
 
     def read_options(self, millesime: int) -> ReadOptions:
-        """Read options of a millésime; an edition the catalog does not list reads like the latest."""
+        """Read options of a millésime (one the catalog lacks reads like the latest)."""
         return self.read.merged(self.edition(millesime).read)
 
     def edition(self, millesime: int) -> Millesime:
@@ -256,7 +256,7 @@ def load_dataset(path: Path) -> Dataset:
 
 
 def load_catalog(root: Path) -> Catalog:
-    """Load every `<producer>/<dataset>.yaml` under root (the sample folder is data, not catalog)."""
+    """Load every `<producer>/<dataset>.yaml` under root (`sample/` is data, not catalog)."""
     if not root.is_dir():
         raise CatalogError(f"{root}: catalog folder not found")
     datasets: dict[str, Dataset] = {}

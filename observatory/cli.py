@@ -27,20 +27,33 @@ from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_
 from observatory.sql_models import ModelError
 from observatory.warehouse import WarehouseBusyError, table_exists, writer
 
-USER_ERRORS = (CatalogError, IngestError, SettingsError, FetchError, ModelError,
-               WarehouseBusyError, FileNotFoundError)
+USER_ERRORS = (
+    CatalogError,
+    IngestError,
+    SettingsError,
+    FetchError,
+    ModelError,
+    WarehouseBusyError,
+    FileNotFoundError,
+)
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain aligned text table (numbers right-aligned)."""
-    cells = [[("" if v is None else f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
-              for v in row] for row in rows]
+    cells = [
+        [
+            ("" if v is None else f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
+            for v in row
+        ]
+        for row in rows
+    ]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if n else v.ljust(w)
-                         for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
 
@@ -85,13 +98,31 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         present = {}
         for dataset in catalog:
             if table_exists(con, dataset.target_table):
-                present[dataset.id] = {r[0]: r[1] for r in con.execute(
-                    f"select millesime, count(*) from {dataset.target_table} group by 1"
-                ).fetchall()}
-    table = [(d, str(m), o, _short_source(s), str(t)[:19], h[:12], b,
-              present.get(d, {}).get(m, 0)) for d, m, o, s, t, h, b, _ in rows]
-    print(format_table(["dataset", "millésime", "origine", "source", "ingested at (UTC)",
-                        "sha256", "bytes", "rows"], table))
+                present[dataset.id] = {
+                    r[0]: r[1]
+                    for r in con.execute(
+                        f"select millesime, count(*) from {dataset.target_table} group by 1"
+                    ).fetchall()
+                }
+    table = [
+        (d, str(m), o, _short_source(s), str(t)[:19], h[:12], b, present.get(d, {}).get(m, 0))
+        for d, m, o, s, t, h, b, _ in rows
+    ]
+    print(
+        format_table(
+            [
+                "dataset",
+                "millésime",
+                "origine",
+                "source",
+                "ingested at (UTC)",
+                "sha256",
+                "bytes",
+                "rows",
+            ],
+            table,
+        )
+    )
     ingested = {(r[0], r[1]) for r in rows}
     waiting = [f"{d.id} {y}" for d in catalog for y in d.years if (d.id, y) not in ingested]
     if waiting:
@@ -110,12 +141,16 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         raise IngestError(f"{dataset.id}: {path}: file not found")
     millesime = args.millesime or infer_millesime(dataset, path)
     if not dataset.has_millesime(millesime):
-        print(f"note: {dataset.id} has no millésime {millesime} in the catalog; reading it like "
-              f"{dataset.years[-1]}")
+        print(
+            f"note: {dataset.id} has no millésime {millesime} in the catalog; reading it like "
+            f"{dataset.years[-1]}"
+        )
     report = register_manual_file(settings, dataset, millesime, path, log=print)
-    print(f"{dataset.id} {millesime}: {report.rows:,} rows in {dataset.target_table} "
-          f"(sha256 {report.sha256[:16]}); this file is now the input of {dataset.id} "
-          f"{millesime} in every source mode")
+    print(
+        f"{dataset.id} {millesime}: {report.rows:,} rows in {dataset.target_table} "
+        f"(sha256 {report.sha256[:16]}); this file is now the input of {dataset.id} "
+        f"{millesime} in every source mode"
+    )
     if report.extra_columns:
         print(f"columns not in the catalog, ignored: {', '.join(report.extra_columns)}")
     return 0
@@ -134,8 +169,9 @@ class BuildSummary:
     failure: str = ""
 
 
-def build(settings: Settings, select: str | None = None, log_level: str = "WARNING"
-          ) -> BuildSummary:
+def build(
+    settings: Settings, select: str | None = None, log_level: str = "WARNING"
+) -> BuildSummary:
     """Materialize the selection in-process; leave out what has no input in the active mode."""
     import dagster as dg
 
@@ -159,7 +195,8 @@ def build(settings: Settings, select: str | None = None, log_level: str = "WARNI
             if not items and not table_exists(con, dataset.target_table):
                 unavailable.append(ingest_asset_key(dataset))
                 summary.skipped[dataset.target_table] = (
-                    f"no input in source mode {settings.source!r}")
+                    f"no input in source mode {settings.source!r}"
+                )
     selection = wanted
     if unavailable:
         blocked = dg.AssetSelection.assets(*unavailable).downstream().resolve(graph)
@@ -172,8 +209,11 @@ def build(settings: Settings, select: str | None = None, log_level: str = "WARNI
         return summary
     job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(), asset_selection=sorted(keys), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+        instance=dg.DagsterInstance.get(),
+        asset_selection=sorted(keys),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         rows = materialization.metadata.get("dagster/row_count")
@@ -182,8 +222,9 @@ def build(settings: Settings, select: str | None = None, log_level: str = "WARNI
         if table == "published.observatory":
             summary.published = settings.published_path
     for evaluation in result.get_asset_check_evaluations():
-        summary.checks.append((".".join(evaluation.asset_key.path), evaluation.check_name,
-                               evaluation.passed))
+        summary.checks.append(
+            (".".join(evaluation.asset_key.path), evaluation.check_name, evaluation.passed)
+        )
     summary.success = result.success and all(passed for *_, passed in summary.checks)
     if not result.success:
         failures = [e.message for e in result.all_events if e.is_step_failure and e.message]
@@ -200,14 +241,18 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         print("\ntables built")
         print(format_table(["table", "rows"], sorted(summary.tables)))
     failed = [(a, c) for a, c, passed in summary.checks if not passed]
-    print(f"\nchecks: {len(summary.checks) - len(failed)} passed, {len(failed)} failed"
-          + "".join(f"\n  FAILED {a}: {c}" for a, c in failed))
+    print(
+        f"\nchecks: {len(summary.checks) - len(failed)} passed, {len(failed)} failed"
+        + "".join(f"\n  FAILED {a}: {c}" for a, c in failed)
+    )
     if summary.skipped:
         print("\nskipped")
         print(format_table(["asset", "why"], sorted(summary.skipped.items())))
     if summary.published:
-        print(f"\npublished: {summary.published} (open it read-only: "
-              f"duckdb -readonly {summary.published})")
+        print(
+            f"\npublished: {summary.published} (open it read-only: "
+            f"duckdb -readonly {summary.published})"
+        )
     if not summary.success:
         print(f"error: build failed: {summary.failure}", file=sys.stderr)
         return 1
@@ -224,8 +269,16 @@ def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
     ensure_dagster_home(settings)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-w", str(REPOSITORY_ROOT / "workspace.yaml"),
-               "-h", args.host, "-p", str(args.port)]
+    command = [
+        str(dagster),
+        "dev",
+        "-w",
+        str(REPOSITORY_ROOT / "workspace.yaml"),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
     os.execv(command[0], command)
     return 0  # not reached
 
@@ -237,9 +290,13 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="observatory",
         description="Service density and practitioner ageing per territory, from French open "
-        "data, in DuckDB.")
-    main_parser.add_argument("--source", choices=("sample", "live", "mirror", "local"),
-                             help="override OBSERVATORY_SOURCE for this command")
+        "data, in DuckDB.",
+    )
+    main_parser.add_argument(
+        "--source",
+        choices=("sample", "live", "mirror", "local"),
+        help="override OBSERVATORY_SOURCE for this command",
+    )
     main_parser.add_argument("--home", help="override OBSERVATORY_HOME for this command")
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("datasets", help="list the catalog").set_defaults(run=cmd_datasets)
@@ -249,13 +306,17 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--millesime", type=int, help="edition year (inferred when unambiguous)")
     ingest.set_defaults(run=cmd_ingest)
     build_parser = commands.add_parser("build", help="materialize assets and publish")
-    build_parser.add_argument("--select", help="Dagster asset selection, e.g. "
-                              "'raw/insee__cog_communes+' or 'group:territoires'")
-    build_parser.add_argument("-v", "--verbose", action="store_true",
-                              help="show Dagster's step logs")
+    build_parser.add_argument(
+        "--select",
+        help="Dagster asset selection, e.g. 'raw/insee__cog_communes+' or 'group:territoires'",
+    )
+    build_parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show Dagster's step logs"
+    )
     build_parser.set_defaults(run=cmd_build)
     commands.add_parser("status", help="what was ingested, from where, when").set_defaults(
-        run=cmd_status)
+        run=cmd_status
+    )
     dev = commands.add_parser("dev", help="start the Dagster UI")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

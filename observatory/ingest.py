@@ -6,7 +6,6 @@ download does. A load replaces one millésime of the raw table inside a transact
 its `meta.ingestions` record: a failure at any step leaves the warehouse as it was.
 """
 
-
 import hashlib
 import json
 import shutil
@@ -17,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster import AssetExecutionContext
 import duckdb
+from dagster import AssetExecutionContext
 
 from observatory import fetch
 from observatory.catalog import Catalog, Dataset
@@ -73,8 +72,13 @@ class IngestReport:
 
 def sample_path(settings: Settings, dataset: Dataset, millesime: int) -> Path:
     """Bundled sample file: assets/sample/<dataset>/<millesime>/<official file name>."""
-    return settings.catalog_dir / "sample" / dataset.id / str(millesime) / \
-        dataset.edition(millesime).file_name
+    return (
+        settings.catalog_dir
+        / "sample"
+        / dataset.id
+        / str(millesime)
+        / dataset.edition(millesime).file_name
+    )
 
 
 def manual_file(settings: Settings, dataset: Dataset, millesime: int) -> Path | None:
@@ -87,8 +91,11 @@ def manual_millesimes(settings: Settings, dataset: Dataset) -> list[int]:
     folder = settings.manual_dir / dataset.id
     if not folder.is_dir():
         return []
-    return sorted(int(p.name) for p in folder.iterdir()
-                  if p.is_dir() and p.name.isdigit() and manual_file(settings, dataset, int(p.name)))
+    return sorted(
+        int(p.name)
+        for p in folder.iterdir()
+        if p.is_dir() and p.name.isdigit() and manual_file(settings, dataset, int(p.name))
+    )
 
 
 def resolve_input(settings: Settings, dataset: Dataset, millesime: int) -> InputFile | None:
@@ -161,8 +168,12 @@ def _obtain(settings: Settings, item: InputFile) -> _LocalFile:
         # The member itself, taken out of the zip by the user: accept it as published.
         fetch.sniff(published, member_format, label=item.label)
         return _LocalFile(published, published, member_format, None, download)
-    fetch.verify_zip(published, label=item.label, max_member_bytes=settings.max_member_bytes,
-                     max_ratio=settings.max_compression_ratio)
+    fetch.verify_zip(
+        published,
+        label=item.label,
+        max_member_bytes=settings.max_member_bytes,
+        max_ratio=settings.max_compression_ratio,
+    )
     assert options.member is not None
     data = fetch.extract_member(
         published,
@@ -215,23 +226,31 @@ def _ensure_raw_table(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
         con.execute(f"create table {dataset.target_table} ({', '.join(columns)})")
         return
     schema, name = dataset.target_table.split(".")
-    present = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = ? and table_name = ?", [schema, name]).fetchall()}
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
     for column in wanted:
         if column not in present:
-            con.execute(f"alter table {dataset.target_table} add column "
-                        f"{quote_identifier(column)} varchar")
+            con.execute(
+                f"alter table {dataset.target_table} add column {quote_identifier(column)} varchar"
+            )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, item: InputFile, local: _LocalFile) -> tuple[
-        dict[str, str | None], list[str], int]:
+def _stage(
+    con: duckdb.DuckDBPyConnection, item: InputFile, local: _LocalFile
+) -> tuple[dict[str, str | None], list[str], int]:
     """Parse the file into the temp table `_observatory_stage` with the raw table's columns."""
     dataset = item.dataset
     options = dataset.read_options(item.millesime)
     read = read_file(con, local.data, local.data_format, options, item.label)
-    matched = match_columns(dataset.columns, read.headers, label=item.label,
-                            file_name=local.data.name)
+    matched = match_columns(
+        dataset.columns, read.headers, label=item.label, file_name=local.data.name
+    )
     used = {h for h in matched.values() if h}
     extra = [h for h in read.headers if h not in used]
     expressions = parser_for(dataset)(dataset, matched)
@@ -245,8 +264,13 @@ def _stage(con: duckdb.DuckDBPyConnection, item: InputFile, local: _LocalFile) -
     return matched, extra, read.rows
 
 
-def ingest_one(settings: Settings, item: InputFile, *, force: bool = False,
-               log: Callable[[str], None] | None = None) -> IngestReport:
+def ingest_one(
+    settings: Settings,
+    item: InputFile,
+    *,
+    force: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> IngestReport:
     """Fetch, parse and load one dataset-millésime; skip it when nothing changed."""
     say = log or (lambda _m: None)
     started = datetime.now(UTC).replace(tzinfo=None)
@@ -261,11 +285,15 @@ def ingest_one(settings: Settings, item: InputFile, *, force: bool = False,
     stamp = fingerprint(dataset, sha256)
     with writer(settings) as con:
         loaded = _loaded_rows(con, dataset, item.millesime)
-        if not force and loaded is not None and _last_fingerprint(con, dataset,
-                                                                  item.millesime) == stamp:
+        if (
+            not force
+            and loaded is not None
+            and _last_fingerprint(con, dataset, item.millesime) == stamp
+        ):
             say(f"{item.label}: unchanged ({loaded} rows, sha256 {sha256[:12]})")
-            return IngestReport(dataset.id, item.millesime, "unchanged", item.origine,
-                                source, sha256, size, loaded)
+            return IngestReport(
+                dataset.id, item.millesime, "unchanged", item.origine, source, sha256, size, loaded
+            )
         try:
             matched, extra, rows = _stage(con, item, local)
         except ParseError as exc:
@@ -274,25 +302,35 @@ def ingest_one(settings: Settings, item: InputFile, *, force: bool = False,
         con.execute("begin transaction")
         try:
             _ensure_raw_table(con, dataset)
-            con.execute(f"delete from {dataset.target_table} where millesime = ?",
-                        [item.millesime])
+            con.execute(f"delete from {dataset.target_table} where millesime = ?", [item.millesime])
             con.execute(
                 f"insert into {dataset.target_table} by name "
-                f"select *, ? as ingestion_id from _observatory_stage", [ingestion_id])
+                f"select *, ? as ingestion_id from _observatory_stage",
+                [ingestion_id],
+            )
             download = local.download
             con.execute(
                 "insert into meta.ingestions values "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    ingestion_id, dataset.id, item.millesime, item.origine, source,
-                    local.published.name, local.member, size, sha256,
+                    ingestion_id,
+                    dataset.id,
+                    item.millesime,
+                    item.origine,
+                    source,
+                    local.published.name,
+                    local.member,
+                    size,
+                    sha256,
                     download.etag if download else None,
                     download.last_modified if download else None,
                     download.status if download else None,
                     rows,
                     json.dumps({k: v for k, v in matched.items()}, ensure_ascii=False),
                     json.dumps(extra, ensure_ascii=False),
-                    stamp, started, datetime.now(UTC).replace(tzinfo=None),
+                    stamp,
+                    started,
+                    datetime.now(UTC).replace(tzinfo=None),
                 ],
             )
             con.execute("commit")
@@ -302,12 +340,19 @@ def ingest_one(settings: Settings, item: InputFile, *, force: bool = False,
         finally:
             con.execute("drop table if exists _observatory_stage")
     say(f"{item.label}: loaded {rows} rows from {local.published.name} ({item.origine})")
-    return IngestReport(dataset.id, item.millesime, "loaded", item.origine, source,
-                        sha256, size, rows, extra)
+    return IngestReport(
+        dataset.id, item.millesime, "loaded", item.origine, source, sha256, size, rows, extra
+    )
 
 
-def register_manual_file(settings: Settings, dataset: Dataset, millesime: int, path: Path,
-                         *, log: Callable[[str], None] | None = None) -> IngestReport:
+def register_manual_file(
+    settings: Settings,
+    dataset: Dataset,
+    millesime: int,
+    path: Path,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> IngestReport:
     """`observatory ingest --file`: ingest a file downloaded by hand and keep it as that input.
 
     The file is loaded first and kept only when that worked, so a wrong file loses nothing: the
@@ -315,8 +360,9 @@ def register_manual_file(settings: Settings, dataset: Dataset, millesime: int, p
     """
     if not path.is_file():
         raise IngestError(f"{dataset.id} {millesime}: {path}: file not found")
-    report = ingest_one(settings, InputFile(dataset, millesime, "manual", str(path.resolve())),
-                        force=True, log=log)
+    report = ingest_one(
+        settings, InputFile(dataset, millesime, "manual", str(path.resolve())), force=True, log=log
+    )
     folder = settings.manual_dir / dataset.id / str(millesime)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{path.name}.part"
@@ -341,8 +387,9 @@ def infer_millesime(dataset: Dataset, path: Path) -> int:
     )
 
 
-def ingest_dataset(settings: Settings, dataset: Dataset, *,
-                   log: Callable[[str], None] | None = None) -> tuple[list[IngestReport], list[int]]:
+def ingest_dataset(
+    settings: Settings, dataset: Dataset, *, log: Callable[[str], None] | None = None
+) -> tuple[list[IngestReport], list[int]]:
     """Ingest every millésime available in the active mode; report those without input."""
     items, missing = planned_inputs(settings, dataset)
     if not items:
@@ -374,11 +421,15 @@ def _asset_metadata(dataset: Dataset) -> dict[str, object]:
         "millesimes": ", ".join(map(str, dataset.years)),
         "table": dataset.target_table,
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(c.name, "varchar", description=c.description)
-                     for c in (*dataset.columns, *dataset.derived)]
-            + [dg.TableColumn("millesime", "integer", description="edition of the source"),
-               dg.TableColumn("source_row", "bigint", description="line of the row in the file"),
-               dg.TableColumn("ingestion_id", "varchar", description="meta.ingestions row")]
+            columns=[
+                dg.TableColumn(c.name, "varchar", description=c.description)
+                for c in (*dataset.columns, *dataset.derived)
+            ]
+            + [
+                dg.TableColumn("millesime", "integer", description="edition of the source"),
+                dg.TableColumn("source_row", "bigint", description="line of the row in the file"),
+                dg.TableColumn("ingestion_id", "varchar", description="meta.ingestions row"),
+            ]
         ),
     }
 
@@ -399,13 +450,15 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         pool=WRITER_POOL,
         retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
     )
-    def _ingest(context: AssetExecutionContext,
-                observatory: ObservatoryResource) -> dg.MaterializeResult:
+    def _ingest(
+        context: AssetExecutionContext, observatory: ObservatoryResource
+    ) -> dg.MaterializeResult:
         settings = observatory.settings()
         reports, missing = ingest_dataset(settings, dataset, log=context.log.info)
         if missing:
-            context.log.warning(f"{dataset.id}: no input in mode {settings.source!r} for "
-                                f"millésimes {missing}")
+            context.log.warning(
+                f"{dataset.id}: no input in mode {settings.source!r} for millésimes {missing}"
+            )
         return dg.MaterializeResult(metadata=_report_metadata(reports, missing))
 
     return _ingest
@@ -420,11 +473,16 @@ def _report_metadata(reports: Iterable[IngestReport], missing: list[int]) -> dic
         "ingestions": dg.MetadataValue.md(
             "| millésime | status | origine | rows | bytes | sha256 | source |\n"
             "|---|---|---|---|---|---|---|\n"
-            + "\n".join(f"| {r.millesime} | {r.status} | {r.origine} | {r.rows} | {r.bytes} | "
-                        f"`{r.sha256[:16]}` | {r.source} |" for r in reports)),
+            + "\n".join(
+                f"| {r.millesime} | {r.status} | {r.origine} | {r.rows} | {r.bytes} | "
+                f"`{r.sha256[:16]}` | {r.source} |"
+                for r in reports
+            )
+        ),
         "millesimes_without_input": ", ".join(map(str, missing)) or "none",
         "extra_columns_ignored": dg.MetadataValue.json(
-            {str(r.millesime): r.extra_columns for r in reports if r.extra_columns}),
+            {str(r.millesime): r.extra_columns for r in reports if r.extra_columns}
+        ),
     }
 
 

@@ -6,7 +6,6 @@ has the old file open keeps a consistent edition, and a refresh that fails or is
 rename leaves the last good edition in place.
 """
 
-
 import os
 import uuid
 from collections.abc import Sequence
@@ -37,7 +36,9 @@ def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
     tables = {}
     names = con.execute(
         "select table_name, comment from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? order by table_name", [schema]).fetchall()
+        "and schema_name = ? order by table_name",
+        [schema],
+    ).fetchall()
     con.execute(f"create schema if not exists published.{schema}")
     for name, comment in names:
         target = f"published.{schema}.{name}"
@@ -45,11 +46,13 @@ def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
         if comment:
             con.execute(f"comment on table {target} is '{_escape(comment)}'")
         for column, text in con.execute(
-                "select column_name, comment from duckdb_columns() where database_name = "
-                "current_database() and schema_name = ? and table_name = ? and comment is not null",
-                [schema, name]).fetchall():
-            con.execute(f"comment on column {target}.{quote_identifier(column)} "
-                        f"is '{_escape(text)}'")
+            "select column_name, comment from duckdb_columns() where database_name = "
+            "current_database() and schema_name = ? and table_name = ? and comment is not null",
+            [schema, name],
+        ).fetchall():
+            con.execute(
+                f"comment on column {target}.{quote_identifier(column)} is '{_escape(text)}'"
+            )
         row = con.execute(f"select count(*) from {target}").fetchone()
         tables[f"{schema}.{name}"] = int(row[0]) if row else 0
     return tables
@@ -89,10 +92,12 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     )
     def published(observatory: ObservatoryResource) -> dg.MaterializeResult:
         result = publish(observatory.settings())
-        return dg.MaterializeResult(metadata={
-            "path": dg.MetadataValue.path(str(result.path)),
-            "tables": dg.MetadataValue.json(result.tables),
-            "dagster/row_count": sum(result.tables.values()),
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.path)),
+                "tables": dg.MetadataValue.json(result.tables),
+                "dagster/row_count": sum(result.tables.values()),
+            }
+        )
 
     return published

@@ -4,7 +4,6 @@ Settings come from environment variables (see `settings.py`); the resource lets 
 them from the launchpad (e.g. `source: live` for one refresh) without touching the environment.
 """
 
-
 import dagster as dg
 
 from observatory.settings import Settings, load_settings

@@ -72,7 +72,7 @@ class Settings:
 
     @property
     def manual_dir(self) -> Path:
-        """Files ingested by hand (`observatory ingest --file`), one folder per dataset-millésime."""
+        """Files ingested by hand (`observatory ingest --file`), one folder per millésime."""
         return self.home / "manual"
 
     @property

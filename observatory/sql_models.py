@@ -8,7 +8,6 @@ yielding its own materialization, the way dbt models run in Dagster; one connect
 one writer, which is all DuckDB allows.
 """
 
-
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
-from dagster import AssetExecutionContext
 import duckdb
 import sqlglot
+from dagster import AssetExecutionContext
 from sqlglot import exp
 
 from observatory.resources import WRITER_POOL, ObservatoryResource
@@ -104,8 +103,10 @@ def _dependencies(sql: str, path: Path) -> frozenset[str]:
         if not table.db:
             if name in ctes:
                 continue
-            raise ModelError(f"{path}: table {table.name!r} must be schema-qualified "
-                             "(raw., staging., intermediate., marts.)")
+            raise ModelError(
+                f"{path}: table {table.name!r} must be schema-qualified "
+                "(raw., staging., intermediate., marts.)"
+            )
         deps.add(f"{table.db.lower()}.{name}")
     return frozenset(deps)
 
@@ -120,8 +121,7 @@ def load_model(path: Path, root: Path) -> SqlModel:
     text = path.read_text(encoding="utf-8")
     description, grain, columns = _header(text, path)
     sql = text.strip().rstrip(";").strip()
-    return SqlModel(path, schema, name, sql, description, grain, columns,
-                    _dependencies(sql, path))
+    return SqlModel(path, schema, name, sql, description, grain, columns, _dependencies(sql, path))
 
 
 def load_models(root: Path, known_tables: Iterable[str]) -> list[SqlModel]:
@@ -157,35 +157,45 @@ def _escape(text: str) -> str:
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, object]:
     """Build one table, attach its descriptions, and describe what came out."""
     con.execute(f"create or replace table {model.table} as\n{model.sql}")
-    con.execute(f"comment on table {model.table} is '{_escape(model.description)} "
-                f"Grain: {_escape(model.grain)}'")
+    con.execute(
+        f"comment on table {model.table} is '{_escape(model.description)} "
+        f"Grain: {_escape(model.grain)}'"
+    )
     described = con.execute(f"describe {model.table}").fetchall()
     names = [r[0] for r in described]
     for column, text in model.columns.items():
         if column in names:
-            con.execute(f"comment on column {model.table}.{quote_identifier(column)} "
-                        f"is '{_escape(text)}'")
+            con.execute(
+                f"comment on column {model.table}.{quote_identifier(column)} is '{_escape(text)}'"
+            )
     undocumented = [n for n in names if n not in model.columns]
     if model.schema == "marts" and undocumented:
-        raise ModelError(f"{model.path}: published columns need a description in the header: "
-                         f"{', '.join(undocumented)}")
+        raise ModelError(
+            f"{model.path}: published columns need a description in the header: "
+            f"{', '.join(undocumented)}"
+        )
     count = con.execute(f"select count(*) from {model.table}").fetchone()
     preview = con.execute(f"select * from {model.table} limit 5").fetchall()
     return {
         "dagster/row_count": int(count[0]) if count else 0,
-        "dagster/column_schema": dg.TableSchema(columns=[
-            dg.TableColumn(r[0], r[1].lower(), description=model.columns.get(r[0]))
-            for r in described]),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(r[0], r[1].lower(), description=model.columns.get(r[0]))
+                for r in described
+            ]
+        ),
         "preview": dg.MetadataValue.md(_markdown(names, preview)),
         "undocumented_columns": ", ".join(undocumented) or "none",
     }
 
 
-def build_sql_assets(models: list[SqlModel], raw_keys: Mapping[str, dg.AssetKey]) -> list[
-        dg.AssetsDefinition]:
+def build_sql_assets(
+    models: list[SqlModel], raw_keys: Mapping[str, dg.AssetKey]
+) -> list[dg.AssetsDefinition]:
     """One subsettable multi-asset holding every model."""
     if not models:
         return []
+
     def key_of(table: str) -> dg.AssetKey:
         return raw_keys.get(table) or dg.AssetKey(table.split("."))
 
@@ -208,13 +218,15 @@ def build_sql_assets(models: list[SqlModel], raw_keys: Mapping[str, dg.AssetKey]
     ]
 
     @dg.multi_asset(specs=specs, can_subset=True, pool=WRITER_POOL, name="sql_models")
-    def sql_models(context: AssetExecutionContext,
-                   observatory: ObservatoryResource) -> Iterator[dg.MaterializeResult]:
+    def sql_models(
+        context: AssetExecutionContext, observatory: ObservatoryResource
+    ) -> Iterator[dg.MaterializeResult]:
         selected = [m for m in models if m.asset_key in context.selected_asset_keys]
         with writer(observatory.settings()) as con:
             for model in selected:
                 context.log.info(f"building {model.table}")
-                yield dg.MaterializeResult(asset_key=model.asset_key,
-                                           metadata=run_model(con, model))
+                yield dg.MaterializeResult(
+                    asset_key=model.asset_key, metadata=run_model(con, model)
+                )
 
     return [sql_models]

@@ -35,8 +35,9 @@ def generate(catalog: Catalog) -> dict[str, bytes]:
     """Relative path (`<dataset>/<millesime>/<official file name>`) -> file content."""
     missing = [d.id for d in catalog if d.id not in WRITERS]
     if missing:
-        raise SampleError(f"no sample writer for dataset(s) {', '.join(missing)} "
-                          "(add one to observatory/sample)")
+        raise SampleError(
+            f"no sample writer for dataset(s) {', '.join(missing)} (add one to observatory/sample)"
+        )
     files = {}
     for dataset in catalog:
         for edition in dataset.millesimes:
@@ -56,8 +57,11 @@ def write(catalog: Catalog, out_dir: Path) -> list[Path]:
             path.write_bytes(content)
         written.append(path)
     for stale in out_dir.rglob("*"):
-        if stale.is_file() and stale.relative_to(out_dir).as_posix() not in files \
-                and stale.name != "README.md":
+        if (
+            stale.is_file()
+            and stale.relative_to(out_dir).as_posix() not in files
+            and stale.name != "README.md"
+        ):
             stale.unlink()
     return written
 

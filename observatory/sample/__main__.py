@@ -12,8 +12,9 @@ from observatory.settings import load_settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m observatory.sample", description=__doc__)
-    parser.add_argument("--check", action="store_true",
-                        help="only verify that assets/sample matches the generator")
+    parser.add_argument(
+        "--check", action="store_true", help="only verify that assets/sample matches the generator"
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     catalog = load_catalog(settings.catalog_dir)

@@ -17,9 +17,16 @@ ZIP_TIMESTAMP = (2025, 12, 26, 9, 0, 0)
 Cell = str | int | float | None
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]], *, separator: str,
-              quote_all: bool = False, crlf: bool = False, encoding: str = "utf-8",
-              bom: bool = False) -> bytes:
+def csv_bytes(
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    separator: str,
+    quote_all: bool = False,
+    crlf: bool = False,
+    encoding: str = "utf-8",
+    bom: bool = False,
+) -> bytes:
     """Write a delimited file the way the producer does (no csv module dialect guessing)."""
 
     def cell(value: Cell) -> str:

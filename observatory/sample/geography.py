@@ -72,15 +72,36 @@ DEPARTEMENTS = (
 )
 
 _AIN_NAMES = (
-    ("Bourg-Fictif", "0"), ("Saint-Exemple", "0"), ("Val-d'Essai", "0"), ("Combe-Témoin", "3"),
-    ("Granges-Modèles", "4"), ("Étang-Simulé", "5"), ("Montessai", "0"), ("Prévalon", "0"),
-    ("Chantefausse", "0"), ("Sorbière-en-Maquette", "0"), ("Ormeau-Prototype", "1"),
-    ("Vaux-Pilote", "0"), ("Saint-Gabarit", "0"), ("Bois-Épreuve", "2"), ("Mollard-d'Étude", "0"),
-    ("Rivière-Factice", "3"), ("Essartine", "1"), ("Plaine-Jalon", "3"), ("Crêt-Repère", "2"),
-    ("Fontaine-Indice", "3"), ("Marais-Type", "2"), ("Saint-Brouillon", "0"),
-    ("Noyer-Canevas", "2"), ("Hauteville-Étalon", "0"), ("Brévannes-Fictives", "0"),
-    ("Coudray-Esquisse", "2"), ("Ambérieux-Maquette", "1"), ("Loyes-Témoins", "0"),
-    ("Rive-Haute", "0"), ("Rive-Basse", "0"),
+    ("Bourg-Fictif", "0"),
+    ("Saint-Exemple", "0"),
+    ("Val-d'Essai", "0"),
+    ("Combe-Témoin", "3"),
+    ("Granges-Modèles", "4"),
+    ("Étang-Simulé", "5"),
+    ("Montessai", "0"),
+    ("Prévalon", "0"),
+    ("Chantefausse", "0"),
+    ("Sorbière-en-Maquette", "0"),
+    ("Ormeau-Prototype", "1"),
+    ("Vaux-Pilote", "0"),
+    ("Saint-Gabarit", "0"),
+    ("Bois-Épreuve", "2"),
+    ("Mollard-d'Étude", "0"),
+    ("Rivière-Factice", "3"),
+    ("Essartine", "1"),
+    ("Plaine-Jalon", "3"),
+    ("Crêt-Repère", "2"),
+    ("Fontaine-Indice", "3"),
+    ("Marais-Type", "2"),
+    ("Saint-Brouillon", "0"),
+    ("Noyer-Canevas", "2"),
+    ("Hauteville-Étalon", "0"),
+    ("Brévannes-Fictives", "0"),
+    ("Coudray-Esquisse", "2"),
+    ("Ambérieux-Maquette", "1"),
+    ("Loyes-Témoins", "0"),
+    ("Rive-Haute", "0"),
+    ("Rive-Basse", "0"),
 )
 
 ARTICLES = {"0": "", "1": "", "2": "Le ", "3": "La ", "4": "Les ", "5": "L'"}
@@ -91,19 +112,50 @@ def _communes() -> tuple[Commune, ...]:
     communes = []
     for index, (name, tncc) in enumerate(_AIN_NAMES, start=1):
         population = 9200 if index == 1 else rng.randint(90, 2400)
-        communes.append(Commune(
-            code=f"01{900 + index:03d}", name=name, departement="01",
-            arrondissement="011" if index <= 15 else "012",
-            canton=f"01{90 + (index - 1) // 8:02d}", base_population=population, tncc=tncc,
-            renamed_from=(2020, "Montessai-le-Vieux") if index == 7 else None))
+        communes.append(
+            Commune(
+                code=f"01{900 + index:03d}",
+                name=name,
+                departement="01",
+                arrondissement="011" if index <= 15 else "012",
+                canton=f"01{90 + (index - 1) // 8:02d}",
+                base_population=population,
+                tncc=tncc,
+                renamed_from=(2020, "Montessai-le-Vieux") if index == 7 else None,
+            )
+        )
     communes += [
         Commune("69901", "Cité-Échantillon", "69", "691", "6999", 0),
-        Commune("69981", "Cité-Échantillon 1er Arrondissement", "69", "691", "6999", 14200,
-                typecom="ARM", parent="69901"),
-        Commune("69982", "Cité-Échantillon 2e Arrondissement", "69", "691", "6999", 9800,
-                typecom="ARM", parent="69901"),
-        Commune("69983", "Cité-Échantillon 3e Arrondissement", "69", "691", "6999", 17500,
-                typecom="ARM", parent="69901"),
+        Commune(
+            "69981",
+            "Cité-Échantillon 1er Arrondissement",
+            "69",
+            "691",
+            "6999",
+            14200,
+            typecom="ARM",
+            parent="69901",
+        ),
+        Commune(
+            "69982",
+            "Cité-Échantillon 2e Arrondissement",
+            "69",
+            "691",
+            "6999",
+            9800,
+            typecom="ARM",
+            parent="69901",
+        ),
+        Commune(
+            "69983",
+            "Cité-Échantillon 3e Arrondissement",
+            "69",
+            "691",
+            "6999",
+            17500,
+            typecom="ARM",
+            parent="69901",
+        ),
         Commune("69902", "Fictif-les-Monts", "69", "691", "6990", 3100),
         Commune("2A901", "Castellu-Fittiziu", "2A", "2A1", "2A90", 2300),
         Commune("2A902", "Santa-Maria-Esempiu", "2A", "2A1", "2A90", 410),
@@ -155,8 +207,7 @@ def geography(year: int) -> Geography:
             if merger.mod == "32":
                 for code in (merger.into, *merger.absorbed):
                     if code not in absorbed or code in merger.absorbed:
-                        geo.delegated.append((code, commune_name(by_code[code], year),
-                                              merger.into))
+                        geo.delegated.append((code, commune_name(by_code[code], year), merger.into))
     for commune in COMMUNES:
         if commune.code in absorbed:
             continue

@@ -40,16 +40,42 @@ def cog_communes(year: int) -> bytes:
     for commune in geo.communes:
         dep = _DEPARTEMENT[commune.departement]
         name = geo.names[commune.code] if commune.typecom == "COM" else commune.name
-        rows.append(((commune.code, 0 if commune.typecom == "COM" else 2), [
-            commune.typecom, commune.code, dep.region, dep.code, _ctcd(dep.code),
-            commune.arrondissement, commune.tncc, *_names(name, commune.tncc), commune.canton,
-            commune.parent or ""]))
+        rows.append(
+            (
+                (commune.code, 0 if commune.typecom == "COM" else 2),
+                [
+                    commune.typecom,
+                    commune.code,
+                    dep.region,
+                    dep.code,
+                    _ctcd(dep.code),
+                    commune.arrondissement,
+                    commune.tncc,
+                    *_names(name, commune.tncc),
+                    commune.canton,
+                    commune.parent or "",
+                ],
+            )
+        )
     for code, name, parent in geo.delegated:
         tncc = _COMMUNE[code].tncc
-        rows.append(((code, 1), ["COMD", code, "", "", "", "", tncc, *_names(name, tncc), "",
-                                 parent]))
-    header = ["TYPECOM", "COM", "REG", "DEP", "CTCD", "ARR", "TNCC", "NCC", "NCCENR", "LIBELLE",
-              "CAN", "COMPARENT"]
+        rows.append(
+            ((code, 1), ["COMD", code, "", "", "", "", tncc, *_names(name, tncc), "", parent])
+        )
+    header = [
+        "TYPECOM",
+        "COM",
+        "REG",
+        "DEP",
+        "CTCD",
+        "ARR",
+        "TNCC",
+        "NCC",
+        "NCCENR",
+        "LIBELLE",
+        "CAN",
+        "COMPARENT",
+    ]
     return csv_bytes(header, [r for _, r in sorted(rows)], separator=",", quote_all=True)
 
 
@@ -65,12 +91,23 @@ def cog_regions(year: int) -> bytes:
     return csv_bytes(header, rows, separator=",", quote_all=True)
 
 
-def _movement(mod: str, date: str, before: tuple[str, str, str], after: tuple[str, str, str]
-              ) -> list[str]:
+def _movement(
+    mod: str, date: str, before: tuple[str, str, str], after: tuple[str, str, str]
+) -> list[str]:
     (type_av, code_av, name_av), (type_ap, code_ap, name_ap) = before, after
     tncc_av, tncc_ap = _COMMUNE[code_av].tncc, _COMMUNE[code_ap].tncc
-    return [mod, date, type_av, code_av, tncc_av, *_names(name_av, tncc_av),
-            type_ap, code_ap, tncc_ap, *_names(name_ap, tncc_ap)]
+    return [
+        mod,
+        date,
+        type_av,
+        code_av,
+        tncc_av,
+        *_names(name_av, tncc_av),
+        type_ap,
+        code_ap,
+        tncc_ap,
+        *_names(name_ap, tncc_ap),
+    ]
 
 
 def cog_mouvements(year: int) -> bytes:
@@ -79,8 +116,14 @@ def cog_mouvements(year: int) -> bytes:
     for commune in COMMUNES:
         if commune.renamed_from and commune.renamed_from[0] <= year:
             date = f"{commune.renamed_from[0]}-01-01"
-            rows.append(_movement("10", date, ("COM", commune.code, commune.renamed_from[1]),
-                                  ("COM", commune.code, commune.name)))
+            rows.append(
+                _movement(
+                    "10",
+                    date,
+                    ("COM", commune.code, commune.renamed_from[1]),
+                    ("COM", commune.code, commune.name),
+                )
+            )
     for merger in MERGERS:
         if merger.year > year:
             continue
@@ -92,9 +135,22 @@ def cog_mouvements(year: int) -> bytes:
             rows.append(_movement(merger.mod, date, old, ("COM", merger.into, new_name)))
             if merger.mod == "32":
                 rows.append(_movement(merger.mod, date, old, ("COMD", code, before.names[code])))
-    header = ["MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "TNCC_AV", "NCC_AV", "NCCENR_AV",
-              "LIBELLE_AV", "TYPECOM_AP", "COM_AP", "TNCC_AP", "NCC_AP", "NCCENR_AP",
-              "LIBELLE_AP"]
+    header = [
+        "MOD",
+        "DATE_EFF",
+        "TYPECOM_AV",
+        "COM_AV",
+        "TNCC_AV",
+        "NCC_AV",
+        "NCCENR_AV",
+        "LIBELLE_AV",
+        "TYPECOM_AP",
+        "COM_AP",
+        "TNCC_AP",
+        "NCC_AP",
+        "NCCENR_AP",
+        "LIBELLE_AP",
+    ]
     rows.sort(key=lambda r: (r[1], r[3], r[8], r[9]), reverse=True)
     return csv_bytes(header, rows, separator=",", quote_all=True)
 
@@ -109,8 +165,11 @@ def _population_rows(millesime: int) -> list[tuple[Commune, str, int, int]]:
         target[0] += pmun
         target[1] += pcap
     parents = {c.parent for c in geo.communes if c.parent}
-    return [(c, geo.names[c.code] if c.typecom == "COM" else commune_name(c, geo.year),
-             *totals[c.code]) for c in geo.communes if c.code not in parents]
+    return [
+        (c, geo.names[c.code] if c.typecom == "COM" else commune_name(c, geo.year), *totals[c.code])
+        for c in geo.communes
+        if c.code not in parents
+    ]
 
 
 def populations_reference(millesime: int) -> bytes:
@@ -124,35 +183,105 @@ def populations_reference(millesime: int) -> bytes:
         codarr = str(int(commune.arrondissement[-1]))
         codcan = ("NA" if old_layout else "") if commune.typecom == "ARM" else commune.canton[-2:]
         if old_layout:
-            communes.append([region.code, region.name, dep.code, codarr, codcan,
-                             commune.code[-3:], libelle, pmun, pcap, pmun + pcap])
+            communes.append(
+                [
+                    region.code,
+                    region.name,
+                    dep.code,
+                    codarr,
+                    codcan,
+                    commune.code[-3:],
+                    libelle,
+                    pmun,
+                    pcap,
+                    pmun + pcap,
+                ]
+            )
         else:
-            communes.append([region.code, region.name, dep.code, codarr, codcan,
-                             commune.code[-3:], commune.code, libelle, pmun, pcap, pmun + pcap])
-        stats = by_dep.setdefault(dep.code, {"arr": set(), "can": set(), "com": set(), "pmun": 0,
-                                             "ptot": 0})
+            communes.append(
+                [
+                    region.code,
+                    region.name,
+                    dep.code,
+                    codarr,
+                    codcan,
+                    commune.code[-3:],
+                    commune.code,
+                    libelle,
+                    pmun,
+                    pcap,
+                    pmun + pcap,
+                ]
+            )
+        stats = by_dep.setdefault(
+            dep.code, {"arr": set(), "can": set(), "com": set(), "pmun": 0, "ptot": 0}
+        )
         stats["arr"].add(commune.arrondissement)
         stats["can"].add(commune.canton)
         stats["com"].add(commune.parent or commune.code)
         stats["pmun"] += pmun
         stats["ptot"] += pmun + pcap
     if old_layout:
-        header = ["CODREG", "REG", "CODDEP", "CODARR", "CODCAN", "CODCOM", "COM", "PMUN", "PCAP",
-                  "PTOT"]
+        header = [
+            "CODREG",
+            "REG",
+            "CODDEP",
+            "CODARR",
+            "CODCAN",
+            "CODCOM",
+            "COM",
+            "PMUN",
+            "PCAP",
+            "PTOT",
+        ]
         dep_header = ["CODREG", "REG", "CODDEP", "DEP", "NBARR", "NBCAN", "NBCOM", "PMUN", "PTOT"]
     else:
-        header = ["REG", "Région", "DEP", "CODARR", "CODCAN", "CODCOM", "COM", "Commune", "PMUN",
-                  "PCAP", "PTOT"]
-        dep_header = ["REG", "Région", "DEP", "Département", "NBARR", "NBCAN", "NBCOM", "PMUN",
-                      "PTOT"]
+        header = [
+            "REG",
+            "Région",
+            "DEP",
+            "CODARR",
+            "CODCAN",
+            "CODCOM",
+            "COM",
+            "Commune",
+            "PMUN",
+            "PCAP",
+            "PTOT",
+        ]
+        dep_header = [
+            "REG",
+            "Région",
+            "DEP",
+            "Département",
+            "NBARR",
+            "NBCAN",
+            "NBCOM",
+            "PMUN",
+            "PTOT",
+        ]
     departements = []
     for dep in DEPARTEMENTS:
         stats = by_dep[dep.code]
-        departements.append([dep.region, _REGION[dep.region].name, dep.code, dep.name,
-                             len(stats["arr"]), len(stats["can"]), len(stats["com"]),
-                             stats["pmun"], stats["ptot"]])
-    return zip_bytes([
-        ("donnees_communes.csv", csv_bytes(header, communes, separator=";", crlf=True)),
-        ("donnees_departements.csv", csv_bytes(dep_header, departements, separator=";",
-                                               crlf=True)),
-    ])
+        departements.append(
+            [
+                dep.region,
+                _REGION[dep.region].name,
+                dep.code,
+                dep.name,
+                len(stats["arr"]),
+                len(stats["can"]),
+                len(stats["com"]),
+                stats["pmun"],
+                stats["ptot"],
+            ]
+        )
+    return zip_bytes(
+        [
+            ("donnees_communes.csv", csv_bytes(header, communes, separator=";", crlf=True)),
+            (
+                "donnees_departements.csv",
+                csv_bytes(dep_header, departements, separator=";", crlf=True),
+            ),
+        ]
+    )

@@ -24,8 +24,13 @@ def column_expressions_populations(
         f"left({value['code_departement']}, 2) "
         f"|| lpad({value['code_commune_dans_departement']}, 3, '0')"
     )
-    expressions.append(("code_commune", f"case when {com_is_code} then {value['com']} "
-                                        f"else {rebuilt} end"))
-    expressions.append(("libelle_commune", f"case when {com_is_code} then "
-                                           f"{value['libelle_source']} else {value['com']} end"))
+    expressions.append(
+        ("code_commune", f"case when {com_is_code} then {value['com']} else {rebuilt} end")
+    )
+    expressions.append(
+        (
+            "libelle_commune",
+            f"case when {com_is_code} then {value['libelle_source']} else {value['com']} end",
+        )
+    )
     return expressions

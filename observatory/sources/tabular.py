@@ -25,9 +25,15 @@ from observatory.warehouse import quote_identifier
 FILE_TABLE = "_observatory_file"
 """Temp table holding the file as read: original headers plus `_source_row`."""
 
-_DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8",
-                     "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
-                     "utf-16": "utf-16"}
+_DUCKDB_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "utf-16": "utf-16",
+}
 
 
 class ParseError(ValueError):
@@ -56,13 +62,20 @@ def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
         codecs.lookup(encoding)
     except LookupError as exc:
         raise ParseError(f"{label}: {path.name}: unknown encoding {encoding!r}") from exc
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", suffix=".csv", delete=False, dir=path.parent, prefix=".utf8-"
-    )
-    with handle, path.open("r", encoding=encoding, newline="") as source:
-        while chunk := source.read(1 << 20):
-            handle.write(chunk)
-    return Path(handle.name)
+    target = Path(tempfile.mkstemp(suffix=".csv", prefix="observatory-utf8-")[1])
+    try:
+        with (
+            target.open("w", encoding="utf-8", newline="") as handle,
+            path.open("r", encoding=encoding, newline="") as source,
+        ):
+            while chunk := source.read(1 << 20):
+                handle.write(chunk)
+    except UnicodeDecodeError as exc:
+        target.unlink(missing_ok=True)
+        raise ParseError(
+            f"{label}: {path.name}: not valid {encoding} text at byte {exc.start}"
+        ) from exc
+    return target
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, label: str) -> int:
@@ -89,8 +102,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
                 f"{label}: {path.name}: not valid {native or encoding} text: {detail}; "
                 "the file is probably in another encoding (latin-1 / cp1252?)"
             ) from exc
-        raise ParseError(f"{label}: {path.name}: cannot be read as a "
-                         f"{options.separator!r}-separated file: {detail}") from exc
+        raise ParseError(
+            f"{label}: {path.name}: cannot be read as a "
+            f"{options.separator!r}-separated file: {detail}"
+        ) from exc
     except duckdb.Error as exc:
         raise ParseError(f"{label}: {path.name}: {_duckdb_error_detail(exc)}") from exc
     finally:
@@ -122,9 +137,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
         elif options.sheet in workbook.sheetnames:
             sheet = workbook[options.sheet]
         else:
-            raise ParseError(
-                f"{label}: {path.name}: no sheet {options.sheet!r}; sheets are {workbook.sheetnames}"
-            )
+            sheets = ", ".join(workbook.sheetnames)
+            raise ParseError(f"{label}: {path.name}: no sheet {options.sheet!r}; sheets: {sheets}")
         rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
@@ -141,8 +155,9 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
     ]
     frame = pd.DataFrame(body, columns=[*headers, "_source_row"], dtype=object)
     con.register("_observatory_xlsx", frame)
-    select = ", ".join(f"cast({quote_identifier(h)} as varchar) as {quote_identifier(h)}"
-                       for h in headers)
+    select = ", ".join(
+        f"cast({quote_identifier(h)} as varchar) as {quote_identifier(h)}" for h in headers
+    )
     con.execute(
         f"create or replace temp table {FILE_TABLE} as select {select}, "
         "cast(_source_row as bigint) as _source_row from _observatory_xlsx"
@@ -157,8 +172,9 @@ def _locate_header(rows: Sequence[Sequence[str | None]], options: ReadOptions, w
         for index, row in enumerate(rows[:50]):
             if any(c is not None and normalise_header(c) == marker for c in row):
                 return index
-        raise ParseError(f"{where}: no header row holding {options.header_marker!r} "
-                         "in the first 50 rows")
+        raise ParseError(
+            f"{where}: no header row holding {options.header_marker!r} in the first 50 rows"
+        )
     index = (options.header_row or 1) - 1
     if index >= len(rows):
         raise ParseError(f"{where}: header row {index + 1} is past the end of the sheet")
@@ -170,8 +186,9 @@ def _read_typed(con: duckdb.DuckDBPyConnection, function: str, path: Path, label
     try:
         described = con.execute(f"describe select * from {function}(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
-        raise ParseError(f"{label}: {path.name}: cannot be read by {function}: "
-                         f"{_duckdb_error_detail(exc)}") from exc
+        raise ParseError(
+            f"{label}: {path.name}: cannot be read by {function}: {_duckdb_error_detail(exc)}"
+        ) from exc
     casts = []
     for name, column_type, *_ in described:
         ident = quote_identifier(name)
@@ -186,8 +203,9 @@ def _read_typed(con: duckdb.DuckDBPyConnection, function: str, path: Path, label
     return 0
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, file_format: str,
-              options: ReadOptions, label: str) -> FileRead:
+def read_file(
+    con: duckdb.DuckDBPyConnection, path: Path, file_format: str, options: ReadOptions, label: str
+) -> FileRead:
     """Load the file into the temp table `FILE_TABLE` and report what it holds."""
     if file_format == "csv":
         header_line = _read_csv(con, path, options, label)
@@ -205,8 +223,9 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, file_format: str,
     return FileRead(headers=headers, rows=int(rows[0]) if rows else 0, header_line=header_line)
 
 
-def match_columns(columns: Sequence[Column], headers: Sequence[str], *, label: str,
-                  file_name: str) -> dict[str, str | None]:
+def match_columns(
+    columns: Sequence[Column], headers: Sequence[str], *, label: str, file_name: str
+) -> dict[str, str | None]:
     """Map each catalog column to the header feeding it (first candidate present wins).
 
     A missing required column is an error that lists what the file does have, since a renamed
