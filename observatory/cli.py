@@ -136,6 +136,13 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     catalog = load_catalog(settings.catalog_dir)
     dataset = catalog.get(args.dataset)
+    if settings.source == "sample":
+        settings = settings.with_overrides(source="local")
+        print(
+            f"note: source mode is 'sample', whose warehouse holds only the invented sample; "
+            f"this file goes to the real-data warehouse {settings.warehouse_path} "
+            "(build it with `observatory --source local build`)"
+        )
     path = Path(args.file).expanduser()
     if not path.is_file():
         raise IngestError(f"{dataset.id}: {path}: file not found")
@@ -188,21 +195,32 @@ def build(
     except dg.DagsterInvalidSubsetError as exc:
         raise ModelError(f"--select {select!r}: {exc}") from exc
     summary = BuildSummary(success=False)
-    unavailable = []
+    without_input, without_table = [], []
     with writer(settings) as con:
         for dataset in catalog:
             items, _missing = planned_inputs(settings, dataset)
-            if not items and not table_exists(con, dataset.target_table):
-                unavailable.append(ingest_asset_key(dataset))
+            if items:
+                continue
+            key = ingest_asset_key(dataset)
+            without_input.append(key)
+            if table_exists(con, dataset.target_table):
+                summary.skipped[dataset.target_table] = (
+                    f"no input in source mode {settings.source!r}; kept the rows already loaded"
+                )
+            else:
+                without_table.append(key)
                 summary.skipped[dataset.target_table] = (
                     f"no input in source mode {settings.source!r}"
                 )
-    selection = wanted
-    if unavailable:
-        blocked = dg.AssetSelection.assets(*unavailable).downstream().resolve(graph)
-        for key in blocked & requested:
-            summary.skipped.setdefault(".".join(key.path), "depends on a dataset without input")
-        selection = wanted - dg.AssetSelection.assets(*blocked)
+    blocked = set(without_input)
+    if without_table:
+        # Models reading a table that does not exist cannot run; publication can (it copies
+        # whatever marts exist), so it is not blocked.
+        downstream = dg.AssetSelection.assets(*without_table).downstream().resolve(graph)
+        blocked |= {k for k in downstream if k.path[0] != "published"}
+    for key in sorted(blocked & requested):
+        summary.skipped.setdefault(".".join(key.path), "reads a dataset that has no input")
+    selection = wanted - dg.AssetSelection.assets(*blocked) if blocked else wanted
     keys = selection.resolve(graph)
     if not keys:
         summary.failure = "nothing to build in this source mode"

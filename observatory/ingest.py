@@ -99,13 +99,17 @@ def manual_millesimes(settings: Settings, dataset: Dataset) -> list[int]:
 
 
 def resolve_input(settings: Settings, dataset: Dataset, millesime: int) -> InputFile | None:
-    """The input of one dataset-millésime in the active mode; a file ingested by hand wins."""
-    manual = manual_file(settings, dataset, millesime)
-    if manual is not None:
-        return InputFile(dataset, millesime, "manual", str(manual))
+    """The input of one dataset-millésime in the active mode.
+
+    A file ingested by hand wins in every real-data mode (live, mirror, local). The sample mode
+    uses only the bundled files: a real file there would mix real and invented communes.
+    """
     if settings.source == "sample":
         path = sample_path(settings, dataset, millesime)
         return InputFile(dataset, millesime, "sample", str(path)) if path.is_file() else None
+    manual = manual_file(settings, dataset, millesime)
+    if manual is not None:
+        return InputFile(dataset, millesime, "manual", str(manual))
     if not dataset.has_millesime(millesime) or settings.source == "local":
         return None
     url = dataset.edition(millesime).url
@@ -117,9 +121,11 @@ def resolve_input(settings: Settings, dataset: Dataset, millesime: int) -> Input
 
 def planned_inputs(settings: Settings, dataset: Dataset) -> tuple[list[InputFile], list[int]]:
     """Inputs available in the active mode, and the millésimes that have none."""
-    years = sorted(set(dataset.years) | set(manual_millesimes(settings, dataset)))
+    years = set(dataset.years)
+    if settings.source != "sample":
+        years |= set(manual_millesimes(settings, dataset))
     found, missing = [], []
-    for year in years:
+    for year in sorted(years):
         item = resolve_input(settings, dataset, year)
         if item is None:
             missing.append(year)

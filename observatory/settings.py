@@ -53,13 +53,19 @@ class Settings:
 
     # Paths derived from `home`: one place decides the layout of the data folder.
     @property
+    def warehouse_dir(self) -> Path:
+        """The bundled sample gets a warehouse of its own, so invented communes never share a
+        file with real data: `<home>/sample/` in sample mode, `<home>/` in every other mode."""
+        return self.home / "sample" if self.source == "sample" else self.home
+
+    @property
     def warehouse_path(self) -> Path:
         """The working warehouse: the single writer builds and audits here."""
-        return self.home / "warehouse.duckdb"
+        return self.warehouse_dir / "warehouse.duckdb"
 
     @property
     def published_dir(self) -> Path:
-        return self.home / "published"
+        return self.warehouse_dir / "published"
 
     @property
     def published_path(self) -> Path:

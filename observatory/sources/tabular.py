@@ -10,6 +10,7 @@ quarantined later can be traced back to the line of the file it came from.
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 import tempfile
 from collections.abc import Sequence
@@ -51,9 +52,7 @@ class FileRead:
 
 def _duckdb_error_detail(exc: duckdb.Error) -> str:
     text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    line = re.search(r"[Ll]ine:? ?(\d+)", text)
-    return first + (f" (line {line.group(1)})" if line and "line" not in first.lower() else "")
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
@@ -78,40 +77,83 @@ def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
     return target
 
 
+def _csv_header(path: Path, encoding: str, options: ReadOptions, label: str) -> list[str]:
+    """The header line, split the way the producer wrote it (quotes allowed), names made unique."""
+    header_row = options.header_row or 1
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            lines = [handle.readline() for _ in range(header_row)]
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"{label}: {path.name}: not valid {encoding} text in the first {header_row} line(s); "
+            "the file is probably in another encoding (latin-1 / cp1252?)"
+        ) from exc
+    line = lines[-1].lstrip("\ufeff").rstrip("\r\n")
+    if not line:
+        raise ParseError(f"{label}: {path.name}: line {header_row} (the header) is empty")
+    quote = options.quote if options.quote is not None else '"'
+    fields = next(csv.reader([line], delimiter=options.separator or ",", quotechar=quote or None))
+    headers, seen = [], set()
+    for index, name in enumerate(fields, start=1):
+        name = name.strip() or f"column{index}"
+        unique, n = name, 2
+        while unique.lower() in seen:
+            unique, n = f"{name}_{n}", n + 1
+        seen.add(unique.lower())
+        headers.append(unique)
+    return headers
+
+
+def _csv_problem(exc: duckdb.Error) -> str:
+    """DuckDB's CSV error reduced to its line number and what was wrong."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    where = f"line {line.group(1)}" if line else "somewhere"
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if columns:
+        return f"{where} has {columns.group(2)} fields where the header has {columns.group(1)}"
+    if "unicode" in text.lower():
+        return f"{where} is not valid UTF-8"
+    if "unterminated quote" in text:
+        return f"{where} has an unterminated quote"
+    if "invalid state" in text:
+        return f"{where}: malformed (mixed line endings or stray quotes?)"
+    first = text.strip().splitlines()[0].removeprefix("Invalid Input Error: ")
+    return f"{where}: {first}"
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, label: str) -> int:
+    """Read with the header found in Python and no dialect sniffing, so a malformed line is
+    reported with its line number instead of a failed auto-detection."""
     encoding = (options.encoding or "utf-8").lower()
     native = _DUCKDB_ENCODINGS.get(encoding)
+    headers = _csv_header(path, "utf-8-sig" if native == "utf-8" else encoding, options, label)
     source = path if native else _utf8_copy(path, encoding, label)
-    skip = (options.header_row or 1) - 1
+    header_row = options.header_row or 1
     quote = options.quote if options.quote is not None else '"'
+    columns = "{" + ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for h in headers)
+    columns += "}"
     try:
         con.execute(
             f"""
             create or replace temp table {FILE_TABLE} as
-            select *, cast(row_number() over () + {skip + 1} as bigint) as _source_row
-            from read_csv(?, delim = ?, header = true, all_varchar = true, skip = {skip},
-                          encoding = ?, quote = ?, escape = ?, null_padding = false,
-                          strict_mode = true, auto_detect = true, sample_size = -1)
+            select *, cast(row_number() over () + {header_row} as bigint) as _source_row
+            from read_csv(?, delim = ?, header = false, skip = {header_row},
+                          columns = {columns}, auto_detect = false, encoding = ?,
+                          quote = ?, escape = ?, strict_mode = true, null_padding = false)
             """,
             [str(source), options.separator, native or "utf-8", quote, quote],
         )
-    except duckdb.InvalidInputException as exc:
-        detail = _duckdb_error_detail(exc)
-        if "unicode" in str(exc).lower() or "utf" in str(exc).lower():
-            raise ParseError(
-                f"{label}: {path.name}: not valid {native or encoding} text: {detail}; "
-                "the file is probably in another encoding (latin-1 / cp1252?)"
-            ) from exc
-        raise ParseError(
-            f"{label}: {path.name}: cannot be read as a "
-            f"{options.separator!r}-separated file: {detail}"
-        ) from exc
     except duckdb.Error as exc:
-        raise ParseError(f"{label}: {path.name}: {_duckdb_error_detail(exc)}") from exc
+        problem = _csv_problem(exc)
+        hint = ""
+        if "UTF-8" in problem:
+            hint = f" (the catalog declares {encoding}; is the file latin-1 / cp1252?)"
+        raise ParseError(f"{label}: {path.name}: {problem}{hint}") from exc
     finally:
         if source != path:
             source.unlink(missing_ok=True)
-    return skip + 1
+    return header_row
 
 
 def _cell(value: object) -> str | None:

@@ -1,0 +1,87 @@
+"""Shared fixtures: isolated settings, a sample warehouse built once, the real extracts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from observatory.settings import Settings, load_settings
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+REAL = REPOSITORY.parent / "shared" / "data" / "real"
+
+
+def make_settings(home: Path, **env: str) -> Settings:
+    """Settings for a test: its own home, no lock waits, environment given explicitly."""
+    values = {
+        "OBSERVATORY_HOME": str(home),
+        "OBSERVATORY_WRITER_LOCK_TIMEOUT_S": "30",
+        "OBSERVATORY_HTTP_BACKOFF_S": "0",
+    }
+    values.update(env)
+    return load_settings(values)
+
+
+@pytest.fixture
+def real_dir() -> Path:
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is not beside the repository")
+    return REAL
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's OBSERVATORY_* variables or writes to ~/.dagster."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("OBSERVATORY_") or name == "DAGSTER_HOME":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("DAGSTER_DISABLE_TELEMETRY", "1")
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, object]]:
+    """The bundled sample built once for the session (read it, do not modify it)."""
+    import os
+
+    from observatory.cli import build
+
+    home = tmp_path_factory.mktemp("sample_home")
+    settings = make_settings(home)
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    try:
+        summary = build(settings)
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+    yield settings, summary
+
+
+def digest(path: Path) -> dict[str, tuple[int, str]]:
+    """Every table of a DuckDB file -> (rows, order-independent content hash)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = current_database() order by 1, 2"
+        ).fetchall()
+        result = {}
+        for schema, name in tables:
+            rows, content = con.execute(
+                f'select count(*), coalesce(sum(hash(t)), 0)::varchar from "{schema}"."{name}" t'
+            ).fetchone()
+            result[f"{schema}.{name}"] = (rows, content)
+        return result
+    finally:
+        con.close()

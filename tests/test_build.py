@@ -1,0 +1,129 @@
+"""The pipeline on the bundled sample: everything materializes; a re-run changes nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from observatory.catalog import load_catalog
+from observatory.cli import build
+from observatory.definitions import build_definitions
+from tests.conftest import digest, make_settings
+
+
+def test_every_asset_materializes_on_the_sample(sample_build):
+    settings, summary = sample_build
+    assert summary.success, summary.failure
+    assert summary.skipped == {}
+    built = {table for table, _ in summary.tables}
+    keys = build_definitions(settings).resolve_asset_graph().get_all_asset_keys()
+    assert built == {".".join(k.path) for k in keys}
+    assert summary.checks and all(passed for *_, passed in summary.checks)
+    assert summary.published == settings.published_path
+    assert settings.published_path.exists()
+
+
+def test_every_catalog_millesime_is_loaded_with_its_file_rows(sample_build):
+    settings, _ = sample_build
+    catalog = load_catalog(settings.catalog_dir)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        for dataset in catalog:
+            counts = dict(
+                con.execute(
+                    f"select millesime, count(*) from {dataset.target_table} group by 1"
+                ).fetchall()
+            )
+            assert sorted(counts) == dataset.years, dataset.id
+            recorded = dict(
+                con.execute(
+                    "select millesime, rows_loaded from meta.ingestions where dataset_id = ?",
+                    [dataset.id],
+                ).fetchall()
+            )
+            assert recorded == counts, dataset.id
+    finally:
+        con.close()
+
+
+def test_sample_populations_rebuild_codes_in_every_header_layout(sample_build):
+    settings, _ = sample_build
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        # 2020 has COM = name and the code split in CODDEP + CODCOM; 2021 has COM = code.
+        rows = con.execute(
+            "select millesime, code_commune, libelle_commune from raw.insee__populations_reference "
+            "where code_commune in ('2A902', '01906') order by 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+    by_year = {}
+    for year, code, name in rows:
+        by_year.setdefault(year, {})[code] = name
+    assert set(by_year) == {2019, 2020, 2021, 2022, 2023}
+    for names in by_year.values():
+        assert names == {"01906": "L'Étang-Simulé", "2A902": "Santa-Maria-Esempiu"}
+
+
+def test_second_run_changes_nothing(tmp_path):
+    settings = make_settings(tmp_path / "home")
+    first = build(settings)
+    assert first.success, first.failure
+    warehouse_before = digest(settings.warehouse_path)
+    published_before = digest(settings.published_path)
+    second = build(settings)
+    assert second.success, second.failure
+    assert digest(settings.warehouse_path) == warehouse_before
+    assert digest(settings.published_path) == published_before
+    assert warehouse_before["meta.ingestions"][0] == 17  # one row per dataset-millésime
+
+
+def test_local_mode_builds_what_its_inputs_allow(tmp_path):
+    settings = make_settings(tmp_path / "home", OBSERVATORY_SOURCE="local")
+    empty = build(settings)
+    assert empty.skipped["raw.insee__cog_communes"].startswith("no input")
+    assert "staging.stg_insee__cog_communes" in empty.skipped
+    assert not [t for t, _ in empty.tables if t.startswith(("raw.", "staging."))]
+
+    manual = settings.manual_dir / "insee_cog_communes" / "2026"
+    manual.mkdir(parents=True)
+    shutil.copy(settings.catalog_dir / "sample/insee_cog_communes/2026/v_commune_2026.csv", manual)
+    partial = build(settings)
+    assert partial.success, partial.failure
+    built = dict(partial.tables)
+    assert built["raw.insee__cog_communes"] == 36
+    assert built["staging.stg_insee__cog_communes"] == 36
+    assert "raw.insee__populations_reference" in partial.skipped
+    assert "staging.stg_insee__populations_reference" in partial.skipped
+    assert "raw.insee__cog_communes" not in partial.skipped
+
+
+def test_sample_mode_has_its_own_warehouse_and_ignores_files_ingested_by_hand(tmp_path):
+    sample = make_settings(tmp_path / "home")
+    local = make_settings(tmp_path / "home", OBSERVATORY_SOURCE="local")
+    assert sample.warehouse_path != local.warehouse_path
+    assert sample.warehouse_path.parent == local.warehouse_path.parent / "sample"
+    manual = local.manual_dir / "insee_cog_regions" / "2026"
+    manual.mkdir(parents=True)
+    (manual / "v_region_2026.csv").write_text(
+        "REG,CHEFLIEU,TNCC,NCC,NCCENR,LIBELLE\n"
+        "75,33063,3,NOUVELLE AQUITAINE,Nouvelle-Aquitaine,"
+        "Nouvelle-Aquitaine\n",
+        encoding="utf-8",
+    )
+    summary = build(sample, "raw/insee__cog_regions")
+    assert summary.success, summary.failure
+    con = duckdb.connect(str(sample.warehouse_path), read_only=True)
+    try:
+        origins = con.execute("select distinct origine from meta.ingestions").fetchall()
+        names = {
+            r[0]
+            for r in con.execute(
+                "select libelle from raw.insee__cog_regions where millesime = 2026"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert origins == [("sample",)]
+    assert "Nouvelle-Aquitaine" not in names
