@@ -7,7 +7,9 @@ with one line on stderr starting with `error:` and a non-zero exit code, never a
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -226,12 +228,18 @@ def build(
         summary.failure = "nothing to build in this source mode"
         return summary
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        asset_selection=sorted(keys),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    dagster_logger = logging.getLogger("dagster")
+    previous_level = dagster_logger.level
+    dagster_logger.setLevel(log_level)
+    try:
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.get(),
+            asset_selection=sorted(keys),
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    finally:
+        dagster_logger.setLevel(previous_level)
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         rows = materialization.metadata.get("dagster/row_count")
@@ -245,16 +253,27 @@ def build(
         )
     summary.success = result.success and all(passed for *_, passed in summary.checks)
     if not result.success:
-        failures = [e.message for e in result.all_events if e.is_step_failure and e.message]
-        summary.failure = failures[0] if failures else "the run failed"
+        failures = [_failure_message(e) for e in result.all_events if e.is_step_failure]
+        summary.failure = "; ".join(failures) if failures else "the run failed"
     elif not summary.success:
         summary.failure = "a blocking check failed"
     return summary
 
 
+def _failure_message(event: object) -> str:
+    """The user's error behind Dagster's step-failure wrapper, without the exception class."""
+    error = event.step_failure_data.error  # type: ignore[attr-defined]
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return f"step {event.step_key} failed"  # type: ignore[attr-defined]
+    message = error.message.strip().splitlines()[0]
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", message)
+
+
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     print(f"building from source mode {settings.source!r} into {settings.warehouse_path}")
-    summary = build(settings, args.select, "INFO" if args.verbose else "WARNING")
+    summary = build(settings, args.select, "INFO" if args.verbose else "CRITICAL")
     if summary.tables:
         print("\ntables built")
         print(format_table(["table", "rows"], sorted(summary.tables)))

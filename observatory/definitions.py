@@ -20,13 +20,7 @@ from observatory.sql_models import build_sql_assets, load_models
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Assemble the code location; given settings are pinned into the resource (CLI, tests),
     otherwise the resource reads the environment when a run starts (UI)."""
-    resource = (
-        ObservatoryResource()
-        if settings is None
-        else ObservatoryResource(
-            home=str(settings.home), source=settings.source, mirror_url=settings.mirror_url
-        )
-    )
+    resource = ObservatoryResource() if settings is None else ObservatoryResource.pinned(settings)
     settings = settings or load_settings()
     catalog = load_catalog(settings.catalog_dir)
     raw_keys = {d.target_table: ingest_asset_key(d) for d in catalog}

@@ -32,6 +32,9 @@ PARSER_VERSION = "1"
 
 LINEAGE_COLUMNS = ("millesime", "source_row", "ingestion_id")
 
+STEP_RETRIES = 2
+"""Whole-step retries when a source is unreachable (after fetch.py's own request retries)."""
+
 
 class IngestError(RuntimeError):
     """An input could not be ingested; the warehouse and the cache are unchanged."""
@@ -454,13 +457,21 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         metadata=_asset_metadata(dataset),
         tags={"producer": dataset.producer},
         pool=WRITER_POOL,
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
     )
     def _ingest(
         context: AssetExecutionContext, observatory: ObservatoryResource
     ) -> dg.MaterializeResult:
         settings = observatory.settings()
-        reports, missing = ingest_dataset(settings, dataset, log=context.log.info)
+        try:
+            reports, missing = ingest_dataset(settings, dataset, log=context.log.info)
+        except IngestError as exc:
+            if _transient(exc):
+                # The source is down or overloaded: try the whole step again later. A wrong
+                # file (HTML page, bad checksum, renamed column) is not retried.
+                raise dg.RetryRequested(
+                    max_retries=STEP_RETRIES, seconds_to_wait=settings.http_backoff_s * 60
+                ) from exc
+            raise
         if missing:
             context.log.warning(
                 f"{dataset.id}: no input in mode {settings.source!r} for millésimes {missing}"
@@ -468,6 +479,13 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=_report_metadata(reports, missing))
 
     return _ingest
+
+
+def _transient(exc: IngestError) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, fetch.HttpStatusError):
+        return cause.status >= 500 or cause.status == 429
+    return isinstance(cause, fetch.NetworkError)
 
 
 def _report_metadata(reports: Iterable[IngestReport], missing: list[int]) -> dict[str, object]:

@@ -1,8 +1,11 @@
 """The Dagster resource that carries the observatory's settings into every asset and check.
 
-Settings come from environment variables (see `settings.py`); the resource lets a run override
-them from the launchpad (e.g. `source: live` for one refresh) without touching the environment.
+Settings come from environment variables (see `settings.py`); every field can also be set in a
+run's config (e.g. `source: live` for one refresh from the launchpad). A field left empty keeps
+the environment's value, read when the run starts.
 """
+
+import dataclasses
 
 import dagster as dg
 
@@ -13,13 +16,32 @@ WRITER_POOL = "duckdb_writer"
 
 
 class ObservatoryResource(dg.ConfigurableResource):
-    """Where the warehouse lives and where inputs come from; None keeps the environment's value."""
+    """Where the warehouse lives, where inputs come from, and the download limits."""
 
     home: str | None = None
     source: str | None = None
     mirror_url: str | None = None
+    catalog_dir: str | None = None
+    sql_dir: str | None = None
+    http_timeout_s: float | None = None
+    http_retries: int | None = None
+    http_backoff_s: float | None = None
+    max_download_bytes: int | None = None
+    max_member_bytes: int | None = None
+    max_compression_ratio: float | None = None
+    writer_lock_timeout_s: float | None = None
+
+    @classmethod
+    def pinned(cls, settings: Settings) -> "ObservatoryResource":
+        """A resource that reproduces `settings` exactly (CLI runs, tests)."""
+        values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+        return cls(
+            **{
+                k: str(v) if k in ("home", "catalog_dir", "sql_dir") else v
+                for k, v in values.items()
+            }
+        )
 
     def settings(self) -> Settings:
-        return load_settings().with_overrides(
-            home=self.home, source=self.source, mirror_url=self.mirror_url
-        )
+        overrides = {f.name: getattr(self, f.name) for f in dataclasses.fields(Settings)}
+        return load_settings().with_overrides(**overrides)

@@ -88,8 +88,9 @@ class Settings:
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (Dagster run config, CLI flags); None means keep."""
         kept = {k: v for k, v in changes.items() if v is not None}
-        if "home" in kept:
-            kept["home"] = Path(str(kept["home"])).expanduser().resolve()
+        for name in ("home", "catalog_dir", "sql_dir"):
+            if name in kept:
+                kept[name] = Path(str(kept[name])).expanduser().resolve()
         return replace(self, **kept)  # type: ignore[arg-type]
 
 

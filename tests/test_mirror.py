@@ -1,0 +1,138 @@
+"""Mirror mode end to end: every input downloaded over HTTP from a server on 127.0.0.1.
+
+The server lays the bundled sample out under `<host>/<path>` of each official URL, exactly as an
+internal mirror of insee.fr would, so the same catalog URLs, download cache, conditional requests
+and parsing run as in live mode.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+import pytest
+
+from observatory.catalog import load_catalog
+from observatory.cli import build
+from tests.conftest import REPOSITORY, digest, make_settings
+
+
+class MirrorHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with Last-Modified / If-Modified-Since; records every answer; can misbehave."""
+
+    log: ClassVar[list[tuple[str, int]]] = []
+    broken: ClassVar[dict[str, tuple[int, bytes, str]]] = {}
+
+    def log_message(self, *args: object) -> None:  # keep pytest output clean
+        pass
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log.append((self.path, code))
+        super().send_response(code, message)
+
+    def do_GET(self) -> None:
+        for suffix, (status, body, content_type) in self.broken.items():
+            if self.path.endswith(suffix):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+        super().do_GET()
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[str, type[MirrorHandler]]]:
+    root = tmp_path / "mirror"
+    catalog = load_catalog(REPOSITORY / "assets")
+    for dataset in catalog:
+        for edition in dataset.millesimes:
+            parts = urlsplit(edition.url)
+            target = root / parts.netloc / parts.path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(
+                REPOSITORY
+                / "assets/sample"
+                / dataset.id
+                / str(edition.millesime)
+                / edition.file_name,
+                target,
+            )
+    handler = type("Handler", (MirrorHandler,), {"log": [], "broken": {}})
+
+    def factory(*args: object, **kwargs: object) -> MirrorHandler:
+        return handler(*args, directory=str(root), **kwargs)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mirror_mode_downloads_parses_and_revalidates(tmp_path, mirror, sample_build):
+    base, handler = mirror
+    settings = make_settings(
+        tmp_path / "home",
+        OBSERVATORY_SOURCE="mirror",
+        OBSERVATORY_MIRROR_URL=base,
+    )
+    first = build(settings)
+    assert first.success, first.failure
+    _, sample_summary = sample_build
+    raw = {t: n for t, n in first.tables if t.startswith(("raw.", "staging."))}
+    assert raw == {t: n for t, n in sample_summary.tables if t.startswith(("raw.", "staging."))}
+    downloads = [code for path, code in handler.log if path.startswith("/www.insee.fr/")]
+    assert downloads.count(200) == 17 and 304 not in downloads
+    cached = sorted(p.name for p in settings.download_dir.rglob("*") if p.is_file())
+    assert "ensemble.zip" in cached and "ensemble.zip.meta.json" in cached
+
+    handler.log.clear()
+    before = digest(settings.warehouse_path)
+    second = build(settings)
+    assert second.success, second.failure
+    assert sorted({code for _, code in handler.log}) == [304]  # nothing downloaded again
+    assert len(handler.log) == 17
+    assert digest(settings.warehouse_path) == before
+
+
+def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mirror):
+    base, handler = mirror
+    settings = make_settings(
+        tmp_path / "home",
+        OBSERVATORY_SOURCE="mirror",
+        OBSERVATORY_MIRROR_URL=base,
+        OBSERVATORY_HTTP_RETRIES="1",
+    )
+    assert build(settings).success
+    before = digest(settings.warehouse_path)
+    cache = {p: p.read_bytes() for p in settings.download_dir.rglob("*") if p.is_file()}
+    published = settings.published_path.read_bytes()
+
+    # The 2023 populations zip now comes back as an HTML maintenance page with a 200.
+    handler.broken["8680726/ensemble.zip"] = (
+        200,
+        b"<!DOCTYPE html><html><body>Maintenance</body></html>",
+        "text/html",
+    )
+    failed = build(settings)
+    assert not failed.success
+    assert "insee_populations_reference 2023" in failed.failure and "HTML" in failed.failure
+    assert "published.observatory" not in dict(failed.tables)
+    assert digest(settings.warehouse_path) == before
+    assert {p: p.read_bytes() for p in settings.download_dir.rglob("*") if p.is_file()} == cache
+    assert settings.published_path.read_bytes() == published
+
+    handler.broken["8680726/ensemble.zip"] = (503, b"busy", "text/plain")
+    failed = build(settings)
+    assert not failed.success and "503" in failed.failure
+    assert digest(settings.warehouse_path) == before
