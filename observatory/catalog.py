@@ -7,6 +7,7 @@ error naming the file and the field before anything runs.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -216,6 +217,8 @@ class Catalog:
             return self._datasets[dataset_id]
         except KeyError:
             close = [d for d in self._datasets if dataset_id in d or d in dataset_id]
+            close += difflib.get_close_matches(dataset_id, self._datasets, n=3, cutoff=0.75)
+            close = list(dict.fromkeys(close))
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise CatalogError(
                 f"unknown dataset {dataset_id!r}{hint} (`observatory datasets` lists them)"

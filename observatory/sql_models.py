@@ -86,7 +86,11 @@ def _header(text: str, path: Path) -> tuple[str, str, dict[str, str]]:
 
 def _dependencies(sql: str, path: Path) -> frozenset[str]:
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+        statements = [
+            s
+            for s in sqlglot.parse(sql, read="duckdb")
+            if s is not None and not isinstance(s, exp.Semicolon)  # a comment after the `;`
+        ]
     except sqlglot.errors.ParseError as exc:
         raise ModelError(f"{path}: SQL does not parse: {exc}") from exc
     if len(statements) != 1:
@@ -120,13 +124,14 @@ def load_model(path: Path, root: Path) -> SqlModel:
         raise ModelError(f"{path}: a {schema} model is named {LAYERS[schema]}<snake_case>.sql")
     text = path.read_text(encoding="utf-8")
     description, grain, columns = _header(text, path)
-    sql = text.strip().rstrip(";").strip()
+    # The statement without its final `;` (and any comment after it), to wrap in CREATE TABLE.
+    sql = re.sub(r";\s*(--[^\n]*\s*)*$", "", text.strip()).strip()
     return SqlModel(path, schema, name, sql, description, grain, columns, _dependencies(sql, path))
 
 
 def load_models(root: Path, known_tables: Iterable[str]) -> list[SqlModel]:
     """Every model under root, checked: known references only, no cycle; in dependency order."""
-    models = [load_model(p, root) for p in sorted(root.glob("*/*.sql"))]
+    models = [load_model(p, root) for p in sorted(root.rglob("*.sql"))]
     by_table = {m.table: m for m in models}
     known = set(known_tables) | set(by_table)
     for model in models:
@@ -137,7 +142,8 @@ def load_models(root: Path, known_tables: Iterable[str]) -> list[SqlModel]:
     try:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as exc:
-        raise ModelError(f"dependency cycle between models: {' -> '.join(exc.args[1])}") from exc
+        files = " -> ".join(f"{t} ({by_table[t].path})" for t in exc.args[1])
+        raise ModelError(f"dependency cycle between models: {files}") from exc
     return [by_table[t] for t in order]
 
 

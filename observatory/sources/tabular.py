@@ -1,16 +1,18 @@
 """Read one official file (CSV, xlsx, Parquet, JSON) into a DuckDB temp table, every cell as text.
 
-Cells are trimmed and empty cells become NULL; nothing else is changed.
-
-Codes are strings (`01001`, `2A004`): nothing here lets a reader infer a type. Each row keeps its
-position in the file (`_source_row`, the line number for CSV, the sheet row for xlsx) so a row
-quarantined later can be traced back to the line of the file it came from.
+Codes are strings (`01001`, `2A004`): nothing here lets a reader infer a type, and values come
+back as written (empty CSV cells are NULL). Each row keeps its position in the file
+(`_source_row`) so a row quarantined later can be traced back to where it came from: for CSV the
+header's line plus the record's number, which is the line number unless a quoted value spans
+lines or blank lines were skipped; the sheet row for xlsx; the object's number for JSON and the
+row's number for Parquet.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import os
 import re
 import tempfile
 from collections.abc import Sequence
@@ -55,25 +57,32 @@ def _duckdb_error_detail(exc: duckdb.Error) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
-    """Transcode a file DuckDB cannot decode natively (e.g. cp1252) into a temporary UTF-8 copy."""
+def _check_encoding(path: Path, encoding: str, label: str) -> None:
     try:
         codecs.lookup(encoding)
     except LookupError as exc:
         raise ParseError(f"{label}: {path.name}: unknown encoding {encoding!r}") from exc
-    target = Path(tempfile.mkstemp(suffix=".csv", prefix="observatory-utf8-")[1])
+
+
+def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
+    """Transcode a file DuckDB cannot decode natively (e.g. cp1252) into a temporary UTF-8 copy,
+    line by line, so an undecodable byte is reported with its line."""
+    descriptor, name = tempfile.mkstemp(suffix=".csv", prefix="observatory-utf8-")
+    target = Path(name)
+    decode = codecs.getdecoder(encoding)
     try:
-        with (
-            target.open("w", encoding="utf-8", newline="") as handle,
-            path.open("r", encoding=encoding, newline="") as source,
-        ):
-            while chunk := source.read(1 << 20):
-                handle.write(chunk)
-    except UnicodeDecodeError as exc:
+        with os.fdopen(descriptor, "wb") as handle, path.open("rb") as source:
+            for number, line in enumerate(source, start=1):
+                try:
+                    handle.write(decode(line)[0].encode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    raise ParseError(
+                        f"{label}: {path.name}: line {number} is not valid {encoding} text "
+                        f"(byte {exc.start + 1} of the line)"
+                    ) from exc
+    except BaseException:
         target.unlink(missing_ok=True)
-        raise ParseError(
-            f"{label}: {path.name}: not valid {encoding} text at byte {exc.start}"
-        ) from exc
+        raise
     return target
 
 
@@ -126,6 +135,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
     """Read with the header found in Python and no dialect sniffing, so a malformed line is
     reported with its line number instead of a failed auto-detection."""
     encoding = (options.encoding or "utf-8").lower()
+    _check_encoding(path, encoding, label)
     native = _DUCKDB_ENCODINGS.get(encoding)
     headers = _csv_header(path, "utf-8-sig" if native == "utf-8" else encoding, options, label)
     source = path if native else _utf8_copy(path, encoding, label)
@@ -223,13 +233,13 @@ def _locate_header(rows: Sequence[Sequence[str | None]], options: ReadOptions, w
     return index
 
 
-def _read_typed(con: duckdb.DuckDBPyConnection, function: str, path: Path, label: str) -> int:
-    """Parquet and JSON carry types; turn every column into text (nested values as JSON)."""
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> int:
+    """Parquet carries types; turn every column into text (nested values as JSON)."""
     try:
-        described = con.execute(f"describe select * from {function}(?)", [str(path)]).fetchall()
+        described = con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
         raise ParseError(
-            f"{label}: {path.name}: cannot be read by {function}: {_duckdb_error_detail(exc)}"
+            f"{label}: {path.name}: not a readable Parquet file: {_duckdb_error_detail(exc)}"
         ) from exc
     casts = []
     for name, column_type, *_ in described:
@@ -239,9 +249,42 @@ def _read_typed(con: duckdb.DuckDBPyConnection, function: str, path: Path, label
         casts.append(f"{expr} as {ident}")
     con.execute(
         f"create or replace temp table {FILE_TABLE} as select {', '.join(casts)}, "
-        f"cast(row_number() over () as bigint) as _source_row from {function}(?)",
+        "cast(row_number() over () as bigint) as _source_row from read_parquet(?)",
         [str(path)],
     )
+    return 0
+
+
+def _read_json(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> int:
+    """One row per JSON object (an array of objects, or one object per line). Values come back
+    exactly as written: strings untouched (no date guessing), nested values as JSON text."""
+    try:
+        con.execute(
+            "create or replace temp table _observatory_json as select json, "
+            "cast(row_number() over () as bigint) as _source_row "
+            "from read_json_objects(?, format = 'auto')",
+            [str(path)],
+        )
+        keys = con.execute(
+            "select key from (select _source_row, unnest(json_keys(json)) as key, "
+            "generate_subscripts(json_keys(json), 1) as position from _observatory_json) "
+            "group by key order by min(_source_row), min(position)"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise ParseError(
+            f"{label}: {path.name}: not readable as JSON objects: {_duckdb_error_detail(exc)}"
+        ) from exc
+    selects = []
+    for (key,) in keys:
+        path_expr = "$." + '"' + key.replace('"', '\\"') + '"'
+        selects.append(
+            f"json ->> '{path_expr.replace(chr(39), chr(39) * 2)}' as {quote_identifier(key)}"
+        )
+    con.execute(
+        f"create or replace temp table {FILE_TABLE} as select "
+        f"{', '.join([*selects, '_source_row'])} from _observatory_json"
+    )
+    con.execute("drop table _observatory_json")
     return 0
 
 
@@ -254,9 +297,9 @@ def read_file(
     elif file_format == "xlsx":
         header_line = _read_xlsx(con, path, options, label)
     elif file_format == "parquet":
-        header_line = _read_typed(con, "read_parquet", path, label)
+        header_line = _read_parquet(con, path, label)
     elif file_format == "json":
-        header_line = _read_typed(con, "read_json_auto", path, label)
+        header_line = _read_json(con, path, label)
     else:
         raise ParseError(f"{label}: {path.name}: cannot read format {file_format!r}")
     headers = [r[0] for r in con.execute(f"describe {FILE_TABLE}").fetchall()]
