@@ -40,7 +40,7 @@ def normalise_header(name: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ReadOptions(_Strict):
@@ -71,8 +71,23 @@ class Column(_Strict):
 
     name: Annotated[str, Field(pattern=_IDENTIFIER)]
     aliases: tuple[str, ...] = ()
+    pattern: str | None = Field(
+        default=None,
+        description="regex on the normalised header, for names that change every edition "
+        "(e.g. `^p\\d{2}_pop75p$` for P21_POP75P, P22_POP75P...)",
+    )
     required: bool = True
     description: str = ""
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -86,6 +101,12 @@ class Millesime(_Strict):
     millesime: int = Field(ge=1900, le=2100)
     url: str
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    file_name_override: str | None = Field(
+        default=None,
+        alias="file_name",
+        pattern=r"^[^/\\]+$",
+        description="name to give the downloaded file when the URL's path has none (an API)",
+    )
     read: ReadOptions = ReadOptions()
     note: str = ""
 
@@ -99,8 +120,8 @@ class Millesime(_Strict):
 
     @property
     def file_name(self) -> str:
-        """The published file name, as it appears in the URL's path."""
-        return Path(urlsplit(self.url).path).name
+        """The published file name, as it appears in the URL's path (unless overridden)."""
+        return self.file_name_override or Path(urlsplit(self.url).path).name
 
 
 class Checks(_Strict):

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from observatory.catalog import CatalogError, load_catalog
 from observatory.fetch import FetchError
 from observatory.ingest import (
@@ -28,6 +30,8 @@ from observatory.ingest import (
 from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
 from observatory.sql_models import ModelError
 from observatory.warehouse import WarehouseBusyError, table_exists, writer
+
+SQL_SCHEMAS = ("staging", "intermediate", "quarantine", "marts")
 
 USER_ERRORS = (
     CatalogError,
@@ -174,8 +178,15 @@ class BuildSummary:
     tables: list[tuple[str, int]] = field(default_factory=list)
     checks: list[tuple[str, str, bool]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    empty: dict[str, str] = field(default_factory=dict)
     published: Path | None = None
     failure: str = ""
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return table_exists(con, table) and bool(
+        con.execute(f"select exists (select 1 from {table})").fetchall()[0][0]
+    )
 
 
 def build(
@@ -205,7 +216,7 @@ def build(
                 continue
             key = ingest_asset_key(dataset)
             without_input.append(key)
-            if table_exists(con, dataset.target_table):
+            if _has_rows(con, dataset.target_table):
                 summary.skipped[dataset.target_table] = (
                     f"no input in source mode {settings.source!r}; kept the rows already loaded"
                 )
@@ -216,12 +227,21 @@ def build(
                 )
     blocked = set(without_input)
     if without_table:
-        # Models reading a table that does not exist cannot run; publication can (it copies
-        # whatever marts exist), so it is not blocked.
-        downstream = dg.AssetSelection.assets(*without_table).downstream().resolve(graph)
-        blocked |= {k for k in downstream if k.path[0] != "published"}
+        # SQL models always run (a source without input is an empty table, so a model reading
+        # several sources builds with those it has); those reading only missing sources are
+        # reported as built empty. Other assets reading only missing sources are skipped.
+        sources = {ingest_asset_key(d) for d in catalog}
+        missing = set(without_table)
+        for key in dg.AssetSelection.assets(*missing).downstream().resolve(graph) - sources:
+            upstream = dg.AssetSelection.assets(key).upstream().resolve(graph) & sources
+            if key.path[0] == "published" or not upstream <= missing:
+                continue
+            if key.path[0] in SQL_SCHEMAS:
+                summary.empty[".".join(key.path)] = "reads only datasets without input"
+            else:
+                blocked.add(key)
     for key in sorted(blocked & requested):
-        summary.skipped.setdefault(".".join(key.path), "reads a dataset that has no input")
+        summary.skipped.setdefault(".".join(key.path), "reads only datasets without input")
     selection = wanted - dg.AssetSelection.assets(*blocked) if blocked else wanted
     keys = selection.resolve(graph)
     if not keys:
@@ -285,6 +305,9 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     if summary.skipped:
         print("\nskipped")
         print(format_table(["asset", "why"], sorted(summary.skipped.items())))
+    if summary.empty:
+        print("\nbuilt empty")
+        print(format_table(["table", "why"], sorted(summary.empty.items())))
     if summary.published:
         print(
             f"\npublished: {summary.published} (open it read-only: "

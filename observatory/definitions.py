@@ -6,15 +6,36 @@ Loading it reads only local files (the catalog and the SQL models): no network, 
 from __future__ import annotations
 
 import dagster as dg
+import duckdb
 
-from observatory.catalog import load_catalog
-from observatory.ingest import build_ingest_assets, ingest_asset_key
+from observatory import territories
+from observatory.catalog import Catalog, load_catalog
+from observatory.ingest import build_ingest_assets, ensure_raw_table, ingest_asset_key
 from observatory.orchestration import build_jobs
+from observatory.parameters import COG_DATASET, parameters, write_parameters
 from observatory.publish import build_publish_asset
-from observatory.quality import build_catalog_checks
+from observatory.quality import build_catalog_checks, build_sql_checks, load_sql_checks
 from observatory.resources import ObservatoryResource
 from observatory.settings import Settings, load_settings
-from observatory.sql_models import build_sql_assets, load_models
+from observatory.sql_models import TESTS_FOLDER, build_sql_assets, load_models
+from observatory.warehouse import table_exists
+
+NON_ASSET_TABLES = ("meta.parametres",)
+"""Tables the models read that are written by the build itself, not by an asset."""
+
+
+def _preparation(catalog: Catalog):
+    """Before the models run: the run's parameters, and an empty raw table for every source not
+    ingested yet, so a model reading several sources builds with those it has."""
+
+    def prepare(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+        write_parameters(con, parameters(settings, catalog))
+        for dataset in catalog:
+            ensure_raw_table(con, dataset)
+        if not table_exists(con, territories.TABLE):
+            territories.create_table(con)
+
+    return prepare
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
@@ -24,13 +45,23 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     catalog = load_catalog(settings.catalog_dir)
     raw_keys = {d.target_table: ingest_asset_key(d) for d in catalog}
-    models = load_models(settings.sql_dir, known_tables=raw_keys)
-    ingest_assets = build_ingest_assets(catalog)
-    sql_assets = build_sql_assets(models, raw_keys)
-    published = build_publish_asset([*raw_keys.values(), *(m.asset_key for m in models)])
-    checks = build_catalog_checks(catalog, {d.id: ingest_asset_key(d) for d in catalog})
+    raw_keys[territories.TABLE] = territories.ASSET_KEY
+    models = load_models(settings.sql_dir, known_tables=[*raw_keys, *NON_ASSET_TABLES])
+    table_keys = {**raw_keys, **{m.table: m.asset_key for m in models}}
+    assets = [
+        *build_ingest_assets(catalog),
+        territories.build_custom_territories_asset(
+            catalog, ingest_asset_key(catalog.get(COG_DATASET))
+        ),
+        *build_sql_assets(models, raw_keys, _preparation(catalog)),
+        build_publish_asset(list(table_keys.values())),
+    ]
+    checks = [
+        *build_catalog_checks(catalog, {d.id: ingest_asset_key(d) for d in catalog}),
+        *build_sql_checks(load_sql_checks(settings.sql_dir / TESTS_FOLDER, table_keys), table_keys),
+    ]
     return dg.Definitions(
-        assets=[*ingest_assets, *sql_assets, published],
+        assets=assets,
         asset_checks=checks,
         jobs=build_jobs(),
         resources={"observatory": resource},

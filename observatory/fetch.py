@@ -189,9 +189,10 @@ def mirror_url(official_url: str, mirror_base: str) -> str:
     return f"{url}?{parts.query}" if parts.query else url
 
 
-def _file_name(url: str, label: str) -> str:
-    """The cache file name: the last segment of the URL path, refused if it could escape."""
-    name = unquote(PurePosixPath(urlsplit(url).path).name)
+def _file_name(url: str, label: str, given: str | None = None) -> str:
+    """The cache file name: `given`, else the last segment of the URL path; refused if it could
+    escape the cache folder."""
+    name = given or unquote(PurePosixPath(urlsplit(url).path).name)
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
         raise FetchError(_message(label, "cannot derive a safe file name from the URL path", url))
     return name
@@ -811,8 +812,10 @@ def download(
     backoff_s: float = 1.0,
     max_bytes: int = 4 * 1024**3,
     session: requests.Session | None = None,
+    file_name: str | None = None,
 ) -> Download:
-    """Fetch `url` into `dest_dir/<file name>` unless the server says the cached copy is current.
+    """Fetch `url` into `dest_dir/<file name>` (the URL's last path segment, or `file_name` for
+    an API whose path names no file) unless the server says the cached copy is current.
 
     Transient failures (timeouts, connection errors, truncated bodies, 429, 5xx) are retried
     `retries` times with exponential backoff; anything else fails at once. Whatever happens, the
@@ -823,7 +826,7 @@ def download(
     if retries < 0:
         raise ValueError(f"retries={retries} must be >= 0")
     pinned = sha256.strip().lower() if sha256 else None
-    name = _file_name(url, label)
+    name = _file_name(url, label, file_name)
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / name

@@ -163,6 +163,7 @@ def _obtain(settings: Settings, item: InputFile) -> _LocalFile:
             retries=settings.http_retries,
             backoff_s=settings.http_backoff_s,
             max_bytes=settings.max_download_bytes,
+            file_name=edition.file_name_override,
         )
         published = download.path
     else:
@@ -212,8 +213,8 @@ def _last_fingerprint(con: duckdb.DuckDBPyConnection, dataset: Dataset, year: in
         "select fingerprint from meta.ingestions where dataset_id = ? and millesime = ? "
         "order by finished_at desc limit 1",
         [dataset.id, year],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return row[0][0] if row else None
 
 
 def _loaded_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, year: int) -> int | None:
@@ -221,11 +222,11 @@ def _loaded_rows(con: duckdb.DuckDBPyConnection, dataset: Dataset, year: int) ->
         return None
     row = con.execute(
         f"select count(*) from {dataset.target_table} where millesime = ?", [year]
-    ).fetchone()
+    ).fetchall()[0]
     return int(row[0]) if row else 0
 
 
-def _ensure_raw_table(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
     """Create the raw table, or add the columns a catalog change introduced (never drop data)."""
     wanted = [*dataset.raw_columns]
     types = {"millesime": "integer", "source_row": "bigint", "ingestion_id": "varchar"}
@@ -310,7 +311,7 @@ def ingest_one(
         ingestion_id = uuid.uuid4().hex
         con.execute("begin transaction")
         try:
-            _ensure_raw_table(con, dataset)
+            ensure_raw_table(con, dataset)
             con.execute(f"delete from {dataset.target_table} where millesime = ?", [item.millesime])
             con.execute(
                 f"insert into {dataset.target_table} by name "

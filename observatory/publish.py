@@ -53,7 +53,7 @@ def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
             con.execute(
                 f"comment on column {target}.{quote_identifier(column)} is '{_escape(text)}'"
             )
-        row = con.execute(f"select count(*) from {target}").fetchone()
+        row = con.execute(f"select count(*) from {target}").fetchall()[0]
         tables[f"{schema}.{name}"] = int(row[0]) if row else 0
     return tables
 

@@ -6,6 +6,7 @@ the environment's value, read when the run starts.
 """
 
 import dataclasses
+from pathlib import Path
 
 import dagster as dg
 
@@ -30,17 +31,14 @@ class ObservatoryResource(dg.ConfigurableResource):
     max_member_bytes: int | None = None
     max_compression_ratio: float | None = None
     writer_lock_timeout_s: float | None = None
+    cog_millesime: int | None = None
+    custom_territories: str | None = None
 
     @classmethod
     def pinned(cls, settings: Settings) -> "ObservatoryResource":
         """A resource that reproduces `settings` exactly (CLI runs, tests)."""
         values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
-        return cls(
-            **{
-                k: str(v) if k in ("home", "catalog_dir", "sql_dir") else v
-                for k, v in values.items()
-            }
-        )
+        return cls(**{k: str(v) if isinstance(v, Path) else v for k, v in values.items()})
 
     def settings(self) -> Settings:
         overrides = {f.name: getattr(self, f.name) for f in dataclasses.fields(Settings)}

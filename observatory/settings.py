@@ -38,6 +38,8 @@ class Settings:
     max_member_bytes: int = 8 * 1024**3
     max_compression_ratio: float = 200.0
     writer_lock_timeout_s: float = 600.0
+    cog_millesime: int | None = None
+    custom_territories: Path | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCE_MODES:
@@ -88,7 +90,7 @@ class Settings:
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (Dagster run config, CLI flags); None means keep."""
         kept = {k: v for k, v in changes.items() if v is not None}
-        for name in ("home", "catalog_dir", "sql_dir"):
+        for name in ("home", "catalog_dir", "sql_dir", "custom_territories"):
             if name in kept:
                 kept[name] = Path(str(kept[name])).expanduser().resolve()
         return replace(self, **kept)  # type: ignore[arg-type]
@@ -108,6 +110,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"{name}={raw!r} is not a number") from exc
 
     home = Path(env.get("OBSERVATORY_HOME") or "data").expanduser().resolve()
+    custom = env.get("OBSERVATORY_CUSTOM_TERRITORIES")
+    cog = env.get("OBSERVATORY_COG_MILLESIME")
+    if cog and not cog.strip().isdigit():
+        raise SettingsError(f"OBSERVATORY_COG_MILLESIME={cog!r} is not a year")
     catalog_dir = Path(env.get("OBSERVATORY_CATALOG_DIR") or REPOSITORY_ROOT / "assets")
     sql_dir = Path(env.get("OBSERVATORY_SQL_DIR") or REPOSITORY_ROOT / "dbt_like_sql")
     return Settings(
@@ -122,4 +128,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_download_bytes=int(number("OBSERVATORY_MAX_DOWNLOAD_BYTES", 4 * 1024**3)),
         max_member_bytes=int(number("OBSERVATORY_MAX_MEMBER_BYTES", 8 * 1024**3)),
         writer_lock_timeout_s=number("OBSERVATORY_WRITER_LOCK_TIMEOUT_S", 600.0),
+        cog_millesime=int(cog) if cog else None,
+        custom_territories=Path(custom).expanduser().resolve() if custom else None,
     )

@@ -9,7 +9,7 @@ one writer, which is all DuckDB allows.
 """
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -21,9 +21,15 @@ from dagster import AssetExecutionContext
 from sqlglot import exp
 
 from observatory.resources import WRITER_POOL, ObservatoryResource
+from observatory.settings import Settings
 from observatory.warehouse import quote_identifier, writer
 
-LAYERS = {"staging": "stg_", "intermediate": "int_", "marts": ""}
+LAYERS = {"staging": "stg_", "intermediate": "int_", "quarantine": "", "marts": ""}
+"""Layer folder -> required name prefix. `quarantine` holds the rows a source could not place,
+one table per source named like its raw table (`quarantine.insee__populations_reference`)."""
+
+TESTS_FOLDER = "tests"
+"""`dbt_like_sql/tests/*.sql`: checks (one SELECT returning offending rows), see quality.py."""
 
 
 class ModelError(ValueError):
@@ -84,7 +90,8 @@ def _header(text: str, path: Path) -> tuple[str, str, dict[str, str]]:
     return " ".join(description), grain, columns
 
 
-def _dependencies(sql: str, path: Path) -> frozenset[str]:
+def dependencies(sql: str, path: Path) -> frozenset[str]:
+    """Schema-qualified tables a single SELECT reads (CTE names and table functions excluded)."""
     try:
         statements = [
             s
@@ -126,12 +133,13 @@ def load_model(path: Path, root: Path) -> SqlModel:
     description, grain, columns = _header(text, path)
     # The statement without its final `;` (and any comment after it), to wrap in CREATE TABLE.
     sql = re.sub(r";\s*(--[^\n]*\s*)*$", "", text.strip()).strip()
-    return SqlModel(path, schema, name, sql, description, grain, columns, _dependencies(sql, path))
+    return SqlModel(path, schema, name, sql, description, grain, columns, dependencies(sql, path))
 
 
 def load_models(root: Path, known_tables: Iterable[str]) -> list[SqlModel]:
     """Every model under root, checked: known references only, no cycle; in dependency order."""
-    models = [load_model(p, root) for p in sorted(root.rglob("*.sql"))]
+    paths = [p for p in sorted(root.rglob("*.sql")) if p.relative_to(root).parts[0] != TESTS_FOLDER]
+    models = [load_model(p, root) for p in paths]
     by_table = {m.table: m for m in models}
     known = set(known_tables) | set(by_table)
     for model in models:
@@ -180,7 +188,7 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, obje
             f"{model.path}: published columns need a description in the header: "
             f"{', '.join(undocumented)}"
         )
-    count = con.execute(f"select count(*) from {model.table}").fetchone()
+    count = con.execute(f"select count(*) from {model.table}").fetchall()[0]
     preview = con.execute(f"select * from {model.table} limit 5").fetchall()
     return {
         "dagster/row_count": int(count[0]) if count else 0,
@@ -195,28 +203,31 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, obje
     }
 
 
+Prepare = Callable[[duckdb.DuckDBPyConnection, Settings], None]
+
+
 def build_sql_assets(
-    models: list[SqlModel], raw_keys: Mapping[str, dg.AssetKey]
+    models: list[SqlModel], upstream_keys: Mapping[str, dg.AssetKey], prepare: Prepare
 ) -> list[dg.AssetsDefinition]:
-    """One subsettable multi-asset holding every model."""
+    """One subsettable multi-asset holding every model; `prepare` runs first on the connection
+    (run parameters, empty tables for sources not ingested yet). Tables that are not assets
+    (`meta.parametres`) are read but are not dependencies."""
     if not models:
         return []
-
-    def key_of(table: str) -> dg.AssetKey:
-        return raw_keys.get(table) or dg.AssetKey(table.split("."))
-
+    keys = {**upstream_keys, **{m.table: m.asset_key for m in models}}
     specs = [
         dg.AssetSpec(
             key=m.asset_key,
-            deps=[key_of(d) for d in sorted(m.deps)],
+            deps=[keys[d] for d in sorted(m.deps) if d in keys],
             description=f"{m.description}\n\nGrain: {m.grain}",
             group_name=m.schema,
+            owners=["team:observatory"],
             kinds={"duckdb", "sql"},
             skippable=True,
             metadata={
                 "table": m.table,
                 "grain": m.grain,
-                "sql_path": str(m.path.relative_to(m.path.parent.parent.parent)),
+                "sql_path": m.path.relative_to(m.path.parent.parent.parent).as_posix(),
                 "sql": dg.MetadataValue.md(f"```sql\n{m.sql}\n```"),
             },
         )
@@ -228,7 +239,9 @@ def build_sql_assets(
         context: AssetExecutionContext, observatory: ObservatoryResource
     ) -> Iterator[dg.MaterializeResult]:
         selected = [m for m in models if m.asset_key in context.selected_asset_keys]
-        with writer(observatory.settings()) as con:
+        settings = observatory.settings()
+        with writer(settings) as con:
+            prepare(con, settings)
             for model in selected:
                 context.log.info(f"building {model.table}")
                 yield dg.MaterializeResult(

@@ -4,6 +4,9 @@ DuckDB allows one writing process per file. Every write goes through `writer()`,
 an exclusive file lock next to the database, so a CLI ingestion, a Dagster run and a test never
 collide on DuckDB's own lock: the second writer waits (up to a timeout) instead of failing.
 Readers (analysts, dashboards) open the *published* file read-only and never this one.
+
+Results are read with `fetchall()`: DuckDB 2.0 keeps a result read with `fetchone()` pending,
+which then makes `register()` on the same connection fail.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def _exclusive_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
                     holder = handle.read().strip() or "unknown"
                     raise WarehouseBusyError(
                         f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
-                        f"warehouse for more than {timeout_s:.0f} s; wait for it to finish or "
+                        f"warehouse for more than {timeout_s:g} s; wait for it to finish or "
                         "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
                     ) from None
                 time.sleep(0.05)
@@ -121,7 +124,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
-    ).fetchone()
+    ).fetchall()[0]
     return bool(row and row[0])
 
 

@@ -76,15 +76,18 @@ def test_second_run_changes_nothing(tmp_path):
     assert second.success, second.failure
     assert digest(settings.warehouse_path) == warehouse_before
     assert digest(settings.published_path) == published_before
-    assert warehouse_before["meta.ingestions"][0] == 17  # one row per dataset-millésime
+    editions = sum(len(d.millesimes) for d in load_catalog(settings.catalog_dir))
+    assert warehouse_before["meta.ingestions"][0] == editions  # one row per dataset-millésime
 
 
 def test_local_mode_builds_what_its_inputs_allow(tmp_path):
     settings = make_settings(tmp_path / "home", OBSERVATORY_SOURCE="local")
     empty = build(settings)
     assert empty.skipped["raw.insee__cog_communes"].startswith("no input")
-    assert "staging.stg_insee__cog_communes" in empty.skipped
-    assert not [t for t, _ in empty.tables if t.startswith(("raw.", "staging."))]
+    # The user's territories need the COG: skipped. Models run on empty tables and say so.
+    assert "raw.utilisateur__territoires_personnalises" in empty.skipped
+    assert "staging.stg_insee__cog_communes" in empty.empty
+    assert all(rows == 0 for table, rows in empty.tables if table.startswith("staging."))
 
     manual = settings.manual_dir / "insee_cog_communes" / "2026"
     manual.mkdir(parents=True)
@@ -95,8 +98,17 @@ def test_local_mode_builds_what_its_inputs_allow(tmp_path):
     assert built["raw.insee__cog_communes"] == 36
     assert built["staging.stg_insee__cog_communes"] == 36
     assert "raw.insee__populations_reference" in partial.skipped
-    assert "staging.stg_insee__populations_reference" in partial.skipped
+    assert "staging.stg_insee__populations_reference" in partial.empty
     assert "raw.insee__cog_communes" not in partial.skipped
+    # Territories exist from the COG alone: communes, départements, régions, France.
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        levels = dict(
+            con.execute("select niveau, count(*) from marts.territoires group by 1").fetchall()
+        )
+    finally:
+        con.close()
+    assert levels == {"commune": 31, "departement": 3, "region": 2, "france": 1}
 
 
 def test_sample_mode_has_its_own_warehouse_and_ignores_files_ingested_by_hand(tmp_path):

@@ -3,6 +3,7 @@
 -- grain: one row per millesime x code_commune
 -- columns:
 --   millesime: census reference year (in force on 1 January of millesime + 3)
+--   source_row: line of the row in its file
 --   code_commune: commune (or arrondissement municipal) code in the file's own geography
 --   libelle_commune: name as published
 --   code_departement: département code as published
@@ -11,6 +12,7 @@
 --   population_totale: PTOT = PMUN + PCAP (double-counts across communes)
 select
     pop.millesime,
+    pop.source_row,
     pop.code_commune,
     pop.libelle_commune,
     pop.code_departement,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from observatory.catalog import Catalog
-from observatory.sample import territoires
+from observatory.sample import territoires, zonages
 
 Writer = Callable[[int], bytes]
 
@@ -24,6 +24,16 @@ WRITERS: dict[str, Writer] = {
     "insee_cog_regions": territoires.cog_regions,
     "insee_cog_mouvements": territoires.cog_mouvements,
     "insee_populations_reference": territoires.populations_reference,
+    "dgcl_epci_composition": zonages.epci_composition,
+    "insee_appartenance_geo": zonages.appartenance_geo,
+    "communes_centroides": zonages.communes_centroides,
+    "insee_population_ages": zonages.population_ages,
+}
+
+EXTRA_FILES: dict[str, Callable[[], bytes]] = {
+    # what a user would write to define their own territories (setting
+    # OBSERVATORY_CUSTOM_TERRITORIES); the sample mode uses it when none is configured
+    "territoires_personnalises.csv": zonages.territoires_personnalises,
 }
 
 
@@ -32,7 +42,7 @@ class SampleError(RuntimeError):
 
 
 def generate(catalog: Catalog) -> dict[str, bytes]:
-    """Relative path (`<dataset>/<millesime>/<official file name>`) -> file content."""
+    """Relative path (`<dataset>/<millesime>/<official file name>`, and EXTRA_FILES) -> content."""
     missing = [d.id for d in catalog if d.id not in WRITERS]
     if missing:
         raise SampleError(
@@ -43,6 +53,8 @@ def generate(catalog: Catalog) -> dict[str, bytes]:
         for edition in dataset.millesimes:
             path = f"{dataset.id}/{edition.millesime}/{edition.file_name}"
             files[path] = WRITERS[dataset.id](edition.millesime)
+    for path, extra in EXTRA_FILES.items():
+        files[path] = extra()
     return files
 
 
@@ -67,11 +79,12 @@ def write(catalog: Catalog, out_dir: Path) -> list[Path]:
 
 
 def _comparable(name: str, content: bytes) -> object:
-    """Zips compare by member names and contents (compressed bytes depend on the zlib build)."""
-    if not name.lower().endswith(".zip"):
+    """Zips, and xlsx workbooks (zips too), compare by member names and contents, nested ones
+    included (compressed bytes depend on the zlib build)."""
+    if not name.lower().endswith((".zip", ".xlsx")):
         return content
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return [(i.filename, archive.read(i)) for i in archive.infolist()]
+        return [(i.filename, _comparable(i.filename, archive.read(i))) for i in archive.infolist()]
 
 
 def differences(catalog: Catalog, out_dir: Path) -> list[str]:

@@ -165,6 +165,79 @@ def _communes() -> tuple[Commune, ...]:
 
 COMMUNES = _communes()
 
+
+@dataclass(frozen=True)
+class Epci:
+    siren: str
+    name: str
+    nature: str  # CA, CC, CU, METRO
+    departement: str
+    members: tuple[str, ...]  # original commune codes (merged ones follow their new commune)
+
+
+EPCIS = (
+    Epci(
+        "200999901",
+        f"CA de Bourg-Fictif-{SAMPLE_MARK}",
+        "CA",
+        "01",
+        tuple(f"01{n}" for n in range(901, 911)),
+    ),
+    Epci(
+        "200999902",
+        f"CC du Pays d'Essai-{SAMPLE_MARK}",
+        "CC",
+        "01",
+        tuple(f"01{n}" for n in range(911, 921)),
+    ),
+    Epci(
+        "200999903",
+        f"CC des Rives-Fictives-{SAMPLE_MARK}",
+        "CC",
+        "01",
+        tuple(f"01{n}" for n in range(921, 931)),
+    ),
+    Epci(
+        "200999904",
+        f"Métropole de Cité-{SAMPLE_MARK}",
+        "METRO",
+        "69",
+        ("69901", "69981", "69982", "69983", "69902"),
+    ),
+    Epci("200999905", f"CC du Castellu-{SAMPLE_MARK}", "CC", "2A", ("2A901", "2A902")),
+)
+
+BASSINS_DE_VIE = {  # bassin de vie 2022 code (its pôle commune) -> original member communes
+    "01901": tuple(f"01{n}" for n in range(901, 916)),
+    "01922": tuple(f"01{n}" for n in range(916, 931)),
+    "69901": ("69901", "69981", "69982", "69983", "69902"),
+    "2A901": ("2A901", "2A902"),
+}
+
+CUSTOM_LEVEL = "pays"
+CUSTOM_TERRITORIES = (  # (code, name, original member communes): a user-defined level
+    ("PAYS-NORD", f"Pays du Nord-{SAMPLE_MARK}", tuple(f"01{n}" for n in range(901, 919))),
+    ("PAYS-SUD", f"Pays du Sud-{SAMPLE_MARK}", tuple(f"01{n}" for n in range(919, 931))),
+)
+
+_ORIGINS = {"01": (46.00, 5.20), "69": (45.76, 4.83), "2A": (41.92, 8.73)}
+GRID_STEP_DEG = (0.05, 0.07)
+"""Ain communes sit on a 6-column grid: 0.05° of latitude (5.56 km) by 0.07° of longitude
+(about 5.4 km at 46° N), so distances between sample communes can be worked out by hand."""
+
+
+def coordinates(commune: Commune) -> tuple[float, float]:
+    """(latitude, longitude) of the commune's town hall, in WGS84."""
+    lat0, lon0 = _ORIGINS[commune.departement]
+    index = (
+        int(commune.code[-2:]) - 1
+        if commune.departement != "69"
+        else {"69901": 0, "69981": 1, "69982": 2, "69983": 3, "69902": 4}[commune.code]
+    )
+    row, column = divmod(index, 6)
+    return round(lat0 + row * GRID_STEP_DEG[0], 5), round(lon0 + column * GRID_STEP_DEG[1], 5)
+
+
 MERGERS = (
     Merger(2025, "01929", ("01930",), "32", "Deux-Rives"),
     Merger(2025, "01926", ("01925",), "31"),

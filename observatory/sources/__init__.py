@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from observatory.catalog import Dataset
+from observatory.sources.centroides import column_expressions_centroides
 from observatory.sources.populations import column_expressions_populations
 from observatory.sources.tabular import column_expressions
 
@@ -19,6 +20,7 @@ ColumnExpressions = Callable[[Dataset, dict[str, str | None]], list[tuple[str, s
 PARSERS: dict[str, ColumnExpressions] = {
     "tabular": column_expressions,
     "populations": column_expressions_populations,
+    "centroides": column_expressions_centroides,
 }
 
 

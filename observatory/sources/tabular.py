@@ -304,7 +304,7 @@ def read_file(
         raise ParseError(f"{label}: {path.name}: cannot read format {file_format!r}")
     headers = [r[0] for r in con.execute(f"describe {FILE_TABLE}").fetchall()]
     headers.remove("_source_row")
-    rows = con.execute(f"select count(*) from {FILE_TABLE}").fetchone()
+    rows = con.execute(f"select count(*) from {FILE_TABLE}").fetchall()[0]
     return FileRead(headers=headers, rows=int(rows[0]) if rows else 0, header_line=header_line)
 
 
@@ -323,9 +323,13 @@ def match_columns(
     missing = []
     for column in columns:
         found = next((by_key[k] for k in column.candidates if k in by_key), None)
+        if found is None and column.pattern:
+            found = next((h for k, h in by_key.items() if re.search(column.pattern, k)), None)
         matched[column.name] = found
         if found is None and column.required:
             expected = " or ".join(dict.fromkeys((column.name, *column.aliases)))
+            if column.pattern:
+                expected += f" or matching {column.pattern}"
             missing.append(f"{column.name} (header {expected})")
     if missing:
         raise ParseError(
