@@ -270,9 +270,8 @@ def test_header_parsing(tmp_path: Path) -> None:
 
 def test_real_models_load() -> None:
     """The repository's own models load against the raw tables of the catalog."""
-    from observatory.catalog import load_catalog
-
     from observatory import territories
+    from observatory.catalog import load_catalog
     from observatory.definitions import NON_ASSET_TABLES
 
     repository = Path(__file__).resolve().parent.parent
