@@ -14,9 +14,17 @@ install:
 	@test -x "$(UV)" || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "uv==0.13.8"; }
 	@$(UV) sync --frozen --quiet
 
+DEMO_QUERY := select t.niveau, t.code_territoire, t.libelle, p.millesime, \
+	p.population_municipale, round(p.part_75_ans_et_plus, 3) as part_75_ans_et_plus \
+	from marts.population as p join marts.territoires as t using (niveau, code_territoire) \
+	where p.millesime = (select max(millesime) from marts.population) \
+	and t.niveau in ('france', 'region', 'departement', 'epci', 'bv2022', 'pays') \
+	order by t.niveau, t.code_territoire
+
 demo: install  ## build the warehouse from the bundled sample and show a result
 	@$(RUN) observatory build
-	@$(RUN) observatory status
+	@echo; echo "population and share aged 75+ per territory (observatory query \"...\"):"
+	@$(RUN) observatory query "$(DEMO_QUERY)"
 
 test: install  ## lint, then the whole test suite (offline)
 	$(RUN) ruff check .

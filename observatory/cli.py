@@ -29,11 +29,19 @@ from observatory.ingest import (
 )
 from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
 from observatory.sql_models import ModelError
+from observatory.territories import CustomTerritoriesError
 from observatory.warehouse import WarehouseBusyError, table_exists, writer
 
 SQL_SCHEMAS = ("staging", "intermediate", "quarantine", "marts")
 
+
+class QueryError(ValueError):
+    """A query cannot run on the published warehouse."""
+
+
 USER_ERRORS = (
+    QueryError,
+    CustomTerritoriesError,
     CatalogError,
     IngestError,
     SettingsError,
@@ -44,15 +52,18 @@ USER_ERRORS = (
 )
 
 
+def _cell(value: object) -> str:
+    """Large integers grouped by thousands (French style); years and small numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}".replace(",", " ")
+    return str(value)
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain aligned text table (numbers right-aligned)."""
-    cells = [
-        [
-            ("" if v is None else f"{v:,}".replace(",", " ") if isinstance(v, int) else str(v))
-            for v in row
-        ]
-        for row in rows
-    ]
+    cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     numeric = [all(isinstance(row[i], int) for row in rows) and rows for i in range(len(headers))]
 
@@ -319,6 +330,52 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- query -------------------------------------------------------------------------------------
+
+
+def read_only_statement(sql: str) -> str:
+    """The statement if it only reads (one SELECT, WITH, DESCRIBE, SHOW, PRAGMA), else an error.
+
+    The published file is opened read-only anyway; refusing first gives a clear message."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise QueryError(f"the query does not parse: {str(exc).splitlines()[0]}") from exc
+    if len(statements) != 1:
+        raise QueryError(f"one statement at a time, got {len(statements)}")
+    statement = statements[0]
+    allowed = (exp.Query, exp.Describe, exp.Show, exp.Pragma)
+    if not isinstance(statement, allowed) or any(
+        isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop))
+        for node in statement.walk()
+    ):
+        raise QueryError(
+            f"the published warehouse is read-only: {statement.key.upper()} statements are "
+            "refused (build tables with dbt_like_sql models instead)"
+        )
+    return sql
+
+
+def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    from observatory.warehouse import reader
+
+    sql = read_only_statement(args.sql)
+    with reader(settings.published_path) as con:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as exc:
+            raise QueryError(str(exc).splitlines()[0]) from exc
+        headers = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchmany(args.limit + 1)
+    print(format_table(headers, rows[: args.limit]))
+    if len(rows) > args.limit:
+        print(f"(first {args.limit} rows; --limit to see more)")
+    return 0
+
+
 # --- dev -----------------------------------------------------------------------------------------
 
 
@@ -377,6 +434,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="what was ingested, from where, when").set_defaults(
         run=cmd_status
     )
+    query = commands.add_parser("query", help="run a read-only SQL query on the published file")
+    query.add_argument("sql", help="one SELECT (or DESCRIBE, SHOW)")
+    query.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    query.set_defaults(run=cmd_query)
     dev = commands.add_parser("dev", help="start the Dagster UI")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

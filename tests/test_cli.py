@@ -236,3 +236,42 @@ def test_wrong_separator(capsys, loaded_home, tmp_path, real_dir):
 def test_build_with_an_invalid_selection(capsys, tmp_path):
     code, _, err = run(capsys, tmp_path, "build", "--select", "raw/no_such_table")
     assert code == 1 and err.startswith("error: ") and "no_such_table" in err
+
+
+def test_query_reads_the_published_file(capsys, sample_build):
+    settings, _ = sample_build
+    code, out, err = run(
+        capsys,
+        settings.home,
+        "query",
+        "select code_territoire, nb_communes from marts.territoires "
+        "where niveau = 'departement' order by 1",
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["code_territoire", "nb_communes"]
+    assert [line.split() for line in lines[2:]] == [["01", "27"], ["2A", "2"], ["69", "2"]]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "drop table marts.population",
+        "insert into marts.territoires select * from marts.territoires",
+        "create table marts.x as select 1",
+        "select 1; delete from marts.population",
+    ],
+)
+def test_query_refuses_writes(capsys, sample_build, sql):
+    settings, _ = sample_build
+    before = settings.published_path.read_bytes()
+    code, _, err = run(capsys, settings.home, "query", sql)
+    assert code == 1 and err.startswith("error: ")
+    assert "read-only" in err or "one statement" in err
+    assert settings.published_path.read_bytes() == before
+
+
+def test_query_errors_are_one_line(capsys, sample_build):
+    settings, _ = sample_build
+    code, _, err = run(capsys, settings.home, "query", "select * from marts.nope")
+    assert code == 1 and err.count("\n") == 1 and "nope" in err
