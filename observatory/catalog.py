@@ -253,7 +253,11 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        parts.append(f"field `{where}`: {item['msg']}")
+        message = item["msg"]
+        if item["type"] == "extra_forbidden" and item.get("input") is None:
+            # `{description: a, b}` in YAML flow style makes `b` a key: the usual culprit.
+            message += " (an unquoted comma inside a {...} mapping? quote that value)"
+        parts.append(f"field `{where}`: {message}")
     return "; ".join(parts)
 
 

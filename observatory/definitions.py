@@ -5,6 +5,8 @@ Loading it reads only local files (the catalog and the SQL models): no network, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 
@@ -16,20 +18,23 @@ from observatory.parameters import COG_DATASET, parameters, write_parameters
 from observatory.publish import build_publish_asset
 from observatory.quality import build_catalog_checks, build_sql_checks, load_sql_checks
 from observatory.resources import ObservatoryResource
+from observatory.seeds import build_seed_assets, load_seeds
 from observatory.settings import Settings, load_settings
-from observatory.sql_models import TESTS_FOLDER, build_sql_assets, load_models
+from observatory.sql_models import TESTS_FOLDER, build_sql_assets, load_macros, load_models
 from observatory.warehouse import table_exists
 
 NON_ASSET_TABLES = ("meta.parametres",)
 """Tables the models read that are written by the build itself, not by an asset."""
 
 
-def _preparation(catalog: Catalog):
-    """Before the models run: the run's parameters, and an empty raw table for every source not
-    ingested yet, so a model reading several sources builds with those it has."""
+def _preparation(catalog: Catalog, macros: list[tuple[Path, str]]):
+    """Before the models run: the run's parameters, the macros, and an empty raw table for every
+    source not ingested yet, so a model reading several sources builds with those it has."""
 
     def prepare(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         write_parameters(con, parameters(settings, catalog))
+        for _path, statement in macros:
+            con.execute(statement)
         for dataset in catalog:
             ensure_raw_table(con, dataset)
         if not table_exists(con, territories.TABLE):
@@ -46,6 +51,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     catalog = load_catalog(settings.catalog_dir)
     raw_keys = {d.target_table: ingest_asset_key(d) for d in catalog}
     raw_keys[territories.TABLE] = territories.ASSET_KEY
+    seeds = load_seeds(settings.sql_dir)
+    raw_keys.update({s.table: s.asset_key for s in seeds})
     models = load_models(settings.sql_dir, known_tables=[*raw_keys, *NON_ASSET_TABLES])
     table_keys = {**raw_keys, **{m.table: m.asset_key for m in models}}
     assets = [
@@ -53,7 +60,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         territories.build_custom_territories_asset(
             catalog, ingest_asset_key(catalog.get(COG_DATASET))
         ),
-        *build_sql_assets(models, raw_keys, _preparation(catalog)),
+        *build_seed_assets(seeds),
+        *build_sql_assets(models, raw_keys, _preparation(catalog, load_macros(settings.sql_dir))),
         build_publish_asset(list(table_keys.values())),
     ]
     checks = [

@@ -29,6 +29,10 @@ LAYERS = {"staging": "stg_", "intermediate": "int_", "quarantine": "", "marts": 
 one table per source named like its raw table (`quarantine.insee__populations_reference`)."""
 
 TESTS_FOLDER = "tests"
+MACROS_FOLDER = "macros"
+"""`dbt_like_sql/macros/*.sql`: one `create or replace macro` each, run before the models (the
+macros are stored in the warehouse, so the models still run as they are in the DuckDB CLI)."""
+NOT_MODELS = (TESTS_FOLDER, "seeds", MACROS_FOLDER)
 """`dbt_like_sql/tests/*.sql`: checks (one SELECT returning offending rows), see quality.py."""
 
 
@@ -136,9 +140,24 @@ def load_model(path: Path, root: Path) -> SqlModel:
     return SqlModel(path, schema, name, sql, description, grain, columns, dependencies(sql, path))
 
 
+def load_macros(root: Path) -> list[tuple[Path, str]]:
+    """Every macro file, checked to hold one `create [or replace] macro` statement."""
+    macros = []
+    for path in sorted((root / MACROS_FOLDER).glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        code = "\n".join(x for x in text.splitlines() if not x.strip().startswith("--")).strip()
+        code = code.rstrip(";").strip()
+        if not re.match(r"(?is)^create\s+(or\s+replace\s+)?(temp\s+)?macro\s", code) or ";" in code:
+            raise ModelError(f"{path}: a macro file holds one `create or replace macro` statement")
+        macros.append((path, code))
+    return macros
+
+
 def load_models(root: Path, known_tables: Iterable[str]) -> list[SqlModel]:
     """Every model under root, checked: known references only, no cycle; in dependency order."""
-    paths = [p for p in sorted(root.rglob("*.sql")) if p.relative_to(root).parts[0] != TESTS_FOLDER]
+    paths = [
+        p for p in sorted(root.rglob("*.sql")) if p.relative_to(root).parts[0] not in NOT_MODELS
+    ]
     models = [load_model(p, root) for p in paths]
     by_table = {m.table: m for m in models}
     known = set(known_tables) | set(by_table)

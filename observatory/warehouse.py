@@ -22,7 +22,7 @@ import duckdb
 
 from observatory.settings import Settings
 
-SCHEMAS = ("raw", "staging", "intermediate", "marts", "meta", "quarantine")
+SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "quarantine")
 
 META_DDL = (
     """

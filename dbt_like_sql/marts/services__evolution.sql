@@ -1,0 +1,96 @@
+-- Each service (regroupement) per territory at every BPE edition, and its change since the
+-- previous edition: count, density per 10,000 inhabitants, and whether the two editions can be
+-- compared. A series breaks when a type the service counts was created, split, merged or only
+-- weakly linked to the previous edition's codes (seeds.bpe_typequ_passage); 2021 -> 2023 is also
+-- flagged, as INSEE advises against comparing counts across the change of sources and field
+-- (there is no 2022 edition). The 2024 renumbering alone does not break a series.
+-- grain: one row per niveau x code_territoire x code_regroupement x millesime
+-- columns:
+--   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
+--   code_territoire: code of the territory in its level
+--   code_regroupement: service
+--   libelle_regroupement: service label
+--   gamme: gamme of the service (sante for health types outside the gammes)
+--   millesime: BPE edition
+--   nb_equipements: facilities of the service in the territory
+--   pour_10000_hab: facilities per 10,000 inhabitants
+--   millesime_precedent: previous edition ingested (NULL for the first)
+--   variation_nb_equipements: change in facilities since the previous edition
+--   variation_pour_10000_hab: change in density since the previous edition
+--   rupture_serie: the two editions are not comparable for this service
+--   motif_rupture: why (types created, split or merged; change of sources 2021 -> 2023)
+with services as (
+    select reg.millesime, reg.code_regroupement, max(reg.libelle_regroupement)
+        as libelle_regroupement, max(reg.gamme) as gamme,
+        bool_or(coalesce(ser.rupture_avant, false)) as rupture_types
+    from intermediate.int_bpe__regroupements as reg
+    left join intermediate.int_bpe__series as ser
+        on reg.millesime = ser.millesime and reg.code_serie = ser.code_serie
+    group by reg.millesime, reg.code_regroupement
+),
+
+populations as (
+    select tc.niveau, tc.code_territoire, pop.millesime, sum(pop.population_municipale) as population
+    from marts.territoires__communes as tc
+    inner join intermediate.int_bpe__population_communes as pop on tc.code_commune = pop.code_commune
+    group by tc.niveau, tc.code_territoire, pop.millesime
+),
+
+comptes as (
+    select tc.niveau, tc.code_territoire, pre.millesime, pre.code_regroupement,
+        sum(pre.nb_equipements) as nb_equipements
+    from marts.territoires__communes as tc
+    inner join intermediate.int_bpe__presence_communes as pre on tc.code_commune = pre.code_commune
+    group by tc.niveau, tc.code_territoire, pre.millesime, pre.code_regroupement
+),
+
+grille as (
+    -- every service of every edition in every territory, 0 where it has no facility
+    select pop.niveau, pop.code_territoire, srv.code_regroupement, srv.libelle_regroupement,
+        srv.gamme, srv.millesime, srv.rupture_types, pop.population,
+        coalesce(cpt.nb_equipements, 0) as nb_equipements
+    from populations as pop
+    inner join services as srv on pop.millesime = srv.millesime
+    left join comptes as cpt
+        on pop.niveau = cpt.niveau
+        and pop.code_territoire = cpt.code_territoire
+        and srv.millesime = cpt.millesime
+        and srv.code_regroupement = cpt.code_regroupement
+),
+
+series as (
+    select
+        gri.*,
+        round(10000.0 * gri.nb_equipements / nullif(gri.population, 0), 4) as pour_10000_hab,
+        lag(gri.millesime) over suite as millesime_precedent,
+        lag(gri.nb_equipements) over suite as nb_precedent,
+        lag(round(10000.0 * gri.nb_equipements / nullif(gri.population, 0), 4)) over suite
+            as densite_precedente
+    from grille as gri
+    window suite as (
+        partition by gri.niveau, gri.code_territoire, gri.code_regroupement order by gri.millesime
+    )
+)
+
+select
+    ser.niveau,
+    ser.code_territoire,
+    ser.code_regroupement,
+    ser.libelle_regroupement,
+    ser.gamme,
+    ser.millesime,
+    cast(ser.nb_equipements as bigint) as nb_equipements,
+    ser.pour_10000_hab,
+    ser.millesime_precedent,
+    cast(ser.nb_equipements - ser.nb_precedent as bigint) as variation_nb_equipements,
+    round(ser.pour_10000_hab - ser.densite_precedente, 4) as variation_pour_10000_hab,
+    ser.millesime_precedent is not null
+    and (ser.rupture_types or (ser.millesime_precedent < 2023 and ser.millesime >= 2023))
+        as rupture_serie,
+    case
+        when ser.millesime_precedent is null then null
+        when ser.rupture_types then 'types created, split or merged since the previous edition'
+        when ser.millesime_precedent < 2023 and ser.millesime >= 2023
+            then 'change of sources and field between BPE 2021 and BPE 2023 (INSEE)'
+    end as motif_rupture
+from series as ser
