@@ -199,15 +199,18 @@ class Dataset(_Strict):
         return self.target_table.split(".", 1)[1]
 
     def read_options(self, millesime: int) -> ReadOptions:
-        """Read options of a millésime (one the catalog lacks reads like the latest)."""
+        """Read options of a millésime (one the catalog lacks reads like the nearest listed)."""
         return self.read.merged(self.edition(millesime).read)
 
     def edition(self, millesime: int) -> Millesime:
+        """The catalog entry of a millésime; for an edition the catalog does not list (a newer
+        file, or an older one ingested by hand), the nearest listed edition's, earlier one on a
+        tie, without its checksum: formats change slowly, so the closest year reads alike."""
         for entry in self.millesimes:
             if entry.millesime == millesime:
                 return entry
-        latest = max(self.millesimes, key=lambda m: m.millesime)
-        return latest.model_copy(update={"millesime": millesime, "sha256": None})
+        nearest = min(self.millesimes, key=lambda m: (abs(m.millesime - millesime), m.millesime))
+        return nearest.model_copy(update={"millesime": millesime, "sha256": None})
 
     @property
     def years(self) -> list[int]:

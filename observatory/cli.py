@@ -167,7 +167,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     if not dataset.has_millesime(millesime):
         print(
             f"note: {dataset.id} has no millésime {millesime} in the catalog; reading it like "
-            f"{dataset.years[-1]}"
+            f"the nearest one, {min(dataset.years, key=lambda y: (abs(y - millesime), y))}"
         )
     report = register_manual_file(settings, dataset, millesime, path, log=print)
     print(
@@ -190,6 +190,7 @@ class BuildSummary:
     checks: list[tuple[str, str, bool]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     empty: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     published: Path | None = None
     failure: str = ""
 
@@ -279,15 +280,27 @@ def build(
         if table == "published.observatory":
             summary.published = settings.published_path
     for evaluation in result.get_asset_check_evaluations():
+        blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
         summary.checks.append(
             (".".join(evaluation.asset_key.path), evaluation.check_name, evaluation.passed)
         )
-    summary.success = result.success and all(passed for *_, passed in summary.checks)
+        if not evaluation.passed and not blocking:
+            summary.warnings.append(
+                f"{'.'.join(evaluation.asset_key.path)}: {evaluation.check_name}"
+            )
+    warned = set(summary.warnings)
+    failed_checks = [
+        f"{a}: {c}" for a, c, passed in summary.checks if not passed and f"{a}: {c}" not in warned
+    ]
+    summary.success = result.success and not failed_checks
     if not result.success:
         failures = [_failure_message(e) for e in result.all_events if e.is_step_failure]
+        failures = [f for f in failures if "blocking asset check" not in f]
+        if failed_checks:
+            failures.append("blocking check(s) failed: " + ", ".join(failed_checks))
         summary.failure = "; ".join(failures) if failures else "the run failed"
-    elif not summary.success:
-        summary.failure = "a blocking check failed"
+    elif failed_checks:
+        summary.failure = "check(s) failed: " + ", ".join(failed_checks)
     return summary
 
 
@@ -308,10 +321,15 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     if summary.tables:
         print("\ntables built")
         print(format_table(["table", "rows"], sorted(summary.tables)))
-    failed = [(a, c) for a, c, passed in summary.checks if not passed]
+    warned = set(summary.warnings)
+    failed = [
+        f"{a}: {c}" for a, c, passed in summary.checks if not passed and f"{a}: {c}" not in warned
+    ]
+    passed_count = len(summary.checks) - len(failed) - len(warned)
     print(
-        f"\nchecks: {len(summary.checks) - len(failed)} passed, {len(failed)} failed"
-        + "".join(f"\n  FAILED {a}: {c}" for a, c in failed)
+        f"\nchecks: {passed_count} passed, {len(failed)} failed, {len(warned)} warnings"
+        + "".join(f"\n  FAILED {x}" for x in failed)
+        + "".join(f"\n  WARNING {x}" for x in summary.warnings)
     )
     if summary.skipped:
         print("\nskipped")

@@ -19,7 +19,7 @@ from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
 from observatory.warehouse import quote_identifier, writer
 
-PUBLISHED_SCHEMAS = ("marts", "meta")
+PUBLISHED_SCHEMAS = ("marts", "quarantine", "meta")
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,9 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         deps=list(upstream),
         group_name="published",
         description="The published DuckDB file analysts and dashboards open read-only: every "
-        "marts.* table and the meta.* tables, replaced atomically.",
+        "marts.* table, the quarantine.* tables (rows a source could not place, with the reason) "
+        "and the meta.* tables, replaced atomically.",
+        owners=["team:observatory"],
         kinds={"duckdb"},
         pool=WRITER_POOL,
     )

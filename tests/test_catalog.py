@@ -389,15 +389,15 @@ def test_read_options_override_wins_over_defaults() -> None:
     assert dataset.read.sheet is None
 
 
-@pytest.mark.parametrize("year", [2019, 2025, 2030])
-def test_unknown_millesime_reads_like_the_latest(year: int) -> None:
+@pytest.mark.parametrize(("year", "nearest"), [(2019, 2022), (2025, 2024), (2030, 2024)])
+def test_unknown_millesime_reads_like_the_nearest(year: int, nearest: int) -> None:
     dataset = _dataset_with_overrides()
     assert not dataset.has_millesime(year)
-    assert dataset.read_options(year) == dataset.read_options(2024)
+    assert dataset.read_options(year) == dataset.read_options(nearest)
     edition = dataset.edition(year)
     assert edition.millesime == year
-    assert edition.url == "https://example.org/2024.xlsx"
-    assert edition.sha256 is None  # the latest file's checksum says nothing about another year
+    assert edition.url == f"https://example.org/{nearest}." + ("xlsx" if nearest == 2024 else "csv")
+    assert edition.sha256 is None  # another file's checksum says nothing about this year
     assert dataset.years == [2022, 2023, 2024]
 
 

@@ -65,8 +65,8 @@ def raw_key(entry: dict) -> dg.AssetKey:
 
 
 def sql_files() -> list[Path]:
-    """Model files: `dbt_like_sql/<layer>/<name>.sql` (the `tests/` folder holds checks)."""
-    return sorted(p for p in SQL_DIR.glob("*/*.sql") if p.parent.name != "tests")
+    """Model files: `dbt_like_sql/<layer>/<name>.sql` (`tests/` holds checks, `macros/` macros)."""
+    return sorted(p for p in SQL_DIR.glob("*/*.sql") if p.parent.name not in ("tests", "macros"))
 
 
 def model_key(path: Path) -> dg.AssetKey:
@@ -82,7 +82,9 @@ def referenced_tables(path: Path) -> set[str]:
     sql = "\n".join(
         line.split("--", 1)[0] for line in path.read_text(encoding="utf-8").splitlines()
     )
-    pattern = r"\b(?:from|join)\s+(raw|staging|intermediate|quarantine|marts)\.([a-z_][a-z0-9_]*)\b"
+    pattern = (
+        r"\b(?:from|join)\s+(raw|seeds|staging|intermediate|quarantine|marts)\.([a-z_][a-z0-9_]*)\b"
+    )
     return {f"{schema}.{name}" for schema, name in re.findall(pattern, sql, flags=re.IGNORECASE)}
 
 

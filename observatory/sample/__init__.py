@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from observatory.catalog import Catalog
-from observatory.sample import territoires, zonages
+from observatory.sample import bpe, territoires, zonages
 
 Writer = Callable[[int], bytes]
 
@@ -28,6 +28,9 @@ WRITERS: dict[str, Writer] = {
     "insee_appartenance_geo": zonages.appartenance_geo,
     "communes_centroides": zonages.communes_centroides,
     "insee_population_ages": zonages.population_ages,
+    "insee_bpe": bpe.bpe,
+    "insee_bpe_nomenclature": bpe.bpe_nomenclature,
+    "insee_bpe_gammes": bpe.bpe_gammes,
 }
 
 EXTRA_FILES: dict[str, Callable[[], bytes]] = {
