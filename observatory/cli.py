@@ -202,9 +202,16 @@ def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def build(
-    settings: Settings, select: str | None = None, log_level: str = "WARNING"
+    settings: Settings,
+    select: str | None = None,
+    log_level: str = "CRITICAL",
+    record: bool = False,
 ) -> BuildSummary:
-    """Materialize the selection in-process; leave out what has no input in the active mode."""
+    """Materialize the selection in-process; leave out what has no input in the active mode.
+
+    Runs on an in-memory Dagster instance (its event log would cost more than the build itself
+    on small inputs); `record=True` writes the run to DAGSTER_HOME, so the UI shows it.
+    """
     import dagster as dg
 
     from observatory.definitions import build_definitions
@@ -264,12 +271,13 @@ def build(
     previous_level = dagster_logger.level
     dagster_logger.setLevel(log_level)
     try:
-        result = job.execute_in_process(
-            instance=dg.DagsterInstance.get(),
-            asset_selection=sorted(keys),
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+        with writer(settings):  # one connection and one lock for every step of the run
+            result = job.execute_in_process(
+                instance=dg.DagsterInstance.get() if record else dg.DagsterInstance.ephemeral(),
+                asset_selection=sorted(keys),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
     finally:
         dagster_logger.setLevel(previous_level)
     for event in result.get_asset_materialization_events():
@@ -317,7 +325,9 @@ def _failure_message(event: object) -> str:
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     print(f"building from source mode {settings.source!r} into {settings.warehouse_path}")
-    summary = build(settings, args.select, "INFO" if args.verbose else "CRITICAL")
+    summary = build(
+        settings, args.select, "INFO" if args.verbose else "CRITICAL", record=args.record
+    )
     if summary.tables:
         print("\ntables built")
         print(format_table(["table", "rows"], sorted(summary.tables)))
@@ -443,10 +453,17 @@ def parser() -> argparse.ArgumentParser:
     build_parser = commands.add_parser("build", help="materialize assets and publish")
     build_parser.add_argument(
         "--select",
-        help="Dagster asset selection, e.g. 'raw/insee__cog_communes+' or 'group:territoires'",
+        help="Dagster asset selection, e.g. 'key:\"raw/insee__cog_communes\"+' (a source and "
+        "all built from it), '+key:\"marts/population\"' (a table and all it needs), "
+        "'group:services'",
     )
     build_parser.add_argument(
         "-v", "--verbose", action="store_true", help="show Dagster's step logs"
+    )
+    build_parser.add_argument(
+        "--record",
+        action="store_true",
+        help="record the run in the Dagster instance (DAGSTER_HOME) so `make dev` shows it",
     )
     build_parser.set_defaults(run=cmd_build)
     commands.add_parser("status", help="what was ingested, from where, when").set_defaults(

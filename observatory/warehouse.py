@@ -93,17 +93,30 @@ def initialise(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
+_OPEN: dict[Path, duckdb.DuckDBPyConnection] = {}
+"""Writer connections this process holds: a nested `writer()` reuses the outer one."""
+
+
 @contextmanager
 def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The one connection allowed to write the working warehouse (serialised across processes)."""
+    """The one connection allowed to write the working warehouse (serialised across processes).
+
+    Nested uses in one process share the outermost connection and lock: a CLI build opens the
+    warehouse once for all its steps instead of once per step (each close checkpoints the file).
+    """
     path = settings.warehouse_path
+    if path in _OPEN:
+        yield _OPEN[path]
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(path.with_name(path.name + ".lock"), settings.writer_lock_timeout_s):
         con = duckdb.connect(str(path))
+        _OPEN[path] = con
         try:
             initialise(con)
             yield con
         finally:
+            del _OPEN[path]
             con.close()
 
 

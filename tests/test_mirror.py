@@ -111,6 +111,10 @@ def test_mirror_mode_downloads_parses_and_revalidates(tmp_path, mirror, sample_b
     assert digest(settings.warehouse_path) == before
 
 
+ONE_SOURCE = 'key:"raw/insee__populations_reference" or key:"published/observatory"'
+"""The failing source and the publication: enough to prove a failure changes nothing."""
+
+
 def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mirror):
     base, handler = mirror
     settings = make_settings(
@@ -119,7 +123,7 @@ def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mir
         OBSERVATORY_MIRROR_URL=base,
         OBSERVATORY_HTTP_RETRIES="1",
     )
-    assert build(settings).success
+    assert build(settings, ONE_SOURCE).success
     before = digest(settings.warehouse_path)
     cache = {p: p.read_bytes() for p in settings.download_dir.rglob("*") if p.is_file()}
     published = settings.published_path.read_bytes()
@@ -130,7 +134,7 @@ def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mir
         b"<!DOCTYPE html><html><body>Maintenance</body></html>",
         "text/html",
     )
-    failed = build(settings)
+    failed = build(settings, ONE_SOURCE)
     assert not failed.success
     assert "insee_populations_reference 2023" in failed.failure and "HTML" in failed.failure
     assert "published.observatory" not in dict(failed.tables)
@@ -139,6 +143,6 @@ def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mir
     assert settings.published_path.read_bytes() == published
 
     handler.broken["8680726/ensemble.zip"] = (503, b"busy", "text/plain")
-    failed = build(settings)
+    failed = build(settings, ONE_SOURCE)
     assert not failed.success and "503" in failed.failure
     assert digest(settings.warehouse_path) == before

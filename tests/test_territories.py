@@ -186,7 +186,10 @@ def test_a_build_with_a_bad_file_fails_clearly_and_publishes_nothing(tmp_path):
         tmp_path, "code_commune,code_territoire,libelle,niveau\n01901,P,P,pays\n01925,P,P,pays\n"
     )  # 01925 merged into 01926 in 2025: not a 2026 code
     settings = make_settings(tmp_path / "home", OBSERVATORY_CUSTOM_TERRITORIES=str(bad))
-    summary = build(settings)
+    summary = build(
+        settings,
+        ('+key:"raw/utilisateur__territoires_personnalises" or key:"published/observatory"'),
+    )
     assert not summary.success
     assert "01925 (line 3)" in summary.failure and "COG 2026" in summary.failure
     assert not settings.published_path.exists()
