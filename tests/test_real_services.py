@@ -46,6 +46,7 @@ def services(tmp_path_factory: pytest.TempPathFactory):
         ("insee_bpe", TREVAS / "BPE_DETAIL_SAMPLE.csv", 2021),
         ("insee_bpe", GRAVIER / "bpe18_enseignement_dep23.csv", 2018),
         ("insee_bpe_nomenclature", GRAVIER / "bpe13_varmod_ensemble.csv", 2013),
+        ("insee_bpe_nomenclature", GRAVIER / "bpe09_varmod_ensemble.csv", 2009),
     ]
     for dataset, path, year in files:
         code = main(
@@ -117,18 +118,17 @@ def test_education_counts_use_nb_equip(services):
     assert found == dict(expected)
 
 
-def test_2013_nomenclature_ingested_from_the_variable_modality_file(services):
-    expected = {
-        r["MODALITE"]: r["MODLIBELLE"]
-        for r in rows(GRAVIER / "bpe13_varmod_ensemble.csv")
-        if r["VARIABLE"] == "TYPEQU"
-    }
+@pytest.mark.parametrize(("year", "types"), [(2013, 181), (2009, 160)])
+def test_old_nomenclatures_ingested_from_the_variable_modality_files(services, year, types):
+    path = GRAVIER / f"bpe{year % 100:02d}_varmod_ensemble.csv"
+    expected = {r["MODALITE"]: r["MODLIBELLE"] for r in rows(path) if r["VARIABLE"] == "TYPEQU"}
     found = dict(
         services.execute(
-            "select typequ, libelle from intermediate.int_bpe__nomenclature where millesime = 2013"
+            "select typequ, libelle from intermediate.int_bpe__nomenclature where millesime = ?",
+            [year],
         ).fetchall()
     )
-    assert len(expected) == 181
+    assert len(expected) == types
     assert found == expected
 
 
