@@ -52,6 +52,11 @@ class ReadOptions(_Strict):
     )
     member_format: MemberFormat | None = None
     separator: str | None = None
+    separator_fallbacks: tuple[str, ...] | None = Field(
+        default=None,
+        description="separators to try, in order, when the header does not split on `separator` "
+        "(an export whose delimiter is a download option)",
+    )
     encoding: str | None = None
     header_row: int | None = Field(default=None, ge=1)
     header_marker: str | None = Field(

@@ -8,6 +8,7 @@ its `meta.ingestions` record: a failure at any step leaves the warehouse as it w
 
 import hashlib
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
@@ -20,10 +21,10 @@ import duckdb
 from dagster import AssetExecutionContext
 
 from observatory import fetch
-from observatory.catalog import Catalog, Dataset
+from observatory.catalog import Catalog, Dataset, normalise_header
 from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
-from observatory.sources import parser_for
+from observatory.sources import parser_for, relation_sql
 from observatory.sources.tabular import FILE_TABLE, ParseError, match_columns, read_file
 from observatory.warehouse import quote_identifier, table_exists, writer
 
@@ -262,13 +263,17 @@ def _stage(
         dataset.columns, read.headers, label=item.label, file_name=local.data.name
     )
     used = {h for h in matched.values() if h}
-    extra = [h for h in read.headers if h not in used]
-    expressions = parser_for(dataset)(dataset, matched)
-    select = ", ".join(f"{expr} as {quote_identifier(name)}" for name, expr in expressions)
+    patterns = [c.pattern for c in dataset.columns if c.pattern]
+    extra = [
+        h
+        for h in read.headers
+        if h not in used and not any(re.search(p, normalise_header(h)) for p in patterns)
+    ]
+    relation = relation_sql(dataset, matched, read.headers)
     con.execute(
-        f"create or replace temp table _observatory_stage as select {select}, "
-        f"{int(item.millesime)}::integer as millesime, _source_row as source_row "
-        f"from {FILE_TABLE}"
+        "create or replace temp table _observatory_stage as "
+        f"select * exclude (_source_row), {int(item.millesime)}::integer as millesime, "
+        f"_source_row as source_row from ({relation})"
     )
     con.execute(f"drop table if exists {FILE_TABLE}")
     return matched, extra, read.rows

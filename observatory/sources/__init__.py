@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from observatory.catalog import Dataset
+from observatory.sources.annees import relation_annees_en_colonnes
 from observatory.sources.centroides import column_expressions_centroides
 from observatory.sources.populations import column_expressions_populations
-from observatory.sources.tabular import column_expressions
+from observatory.sources.tabular import FILE_TABLE, column_expressions
+from observatory.warehouse import quote_identifier
 
 ColumnExpressions = Callable[[Dataset, dict[str, str | None]], list[tuple[str, str]]]
+Relation = Callable[[Dataset, dict[str, str | None], list[str]], str]
 
 PARSERS: dict[str, ColumnExpressions] = {
     "tabular": column_expressions,
@@ -24,11 +27,28 @@ PARSERS: dict[str, ColumnExpressions] = {
 }
 
 
+RELATIONS: dict[str, Relation] = {
+    "annees_en_colonnes": relation_annees_en_colonnes,
+}
+"""Families that reshape rows (one file row -> several raw rows): they give the whole SELECT."""
+
+
+def relation_sql(dataset: Dataset, matched: dict[str, str | None], headers: list[str]) -> str:
+    """The SELECT turning the file table into the raw table's columns plus `_source_row`."""
+    if dataset.parser in RELATIONS:
+        return RELATIONS[dataset.parser](dataset, matched, headers)
+    expressions = parser_for(dataset)(dataset, matched)
+    select = ", ".join(f"{expr} as {quote_identifier(name)}" for name, expr in expressions)
+    return f"select {select}, _source_row from {FILE_TABLE}"
+
+
 def parser_for(dataset: Dataset) -> ColumnExpressions:
+    if dataset.parser in RELATIONS:
+        return column_expressions
     try:
         return PARSERS[dataset.parser]
     except KeyError:
         raise ValueError(
             f"dataset {dataset.id}: parser {dataset.parser!r} is unknown; "
-            f"known parsers: {', '.join(sorted(PARSERS))}"
+            f"known parsers: {', '.join(sorted({*PARSERS, *RELATIONS}))}"
         ) from None

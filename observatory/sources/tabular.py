@@ -86,6 +86,19 @@ def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
     return target
 
 
+def _csv_separator(path: Path, encoding: str, options: ReadOptions) -> str:
+    """The declared separator, or the first fallback that splits the header line."""
+    separator = options.separator or ","
+    if not options.separator_fallbacks:
+        return separator
+    with path.open("r", encoding=encoding, newline="", errors="replace") as handle:
+        lines = [handle.readline() for _ in range(options.header_row or 1)]
+    for candidate in (separator, *options.separator_fallbacks):
+        if candidate in lines[-1]:
+            return candidate
+    return separator
+
+
 def _csv_header(path: Path, encoding: str, options: ReadOptions, label: str) -> list[str]:
     """The header line, split the way the producer wrote it (quotes allowed), names made unique."""
     header_row = options.header_row or 1
@@ -137,7 +150,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
     encoding = (options.encoding or "utf-8").lower()
     _check_encoding(path, encoding, label)
     native = _DUCKDB_ENCODINGS.get(encoding)
-    headers = _csv_header(path, "utf-8-sig" if native == "utf-8" else encoding, options, label)
+    python_encoding = "utf-8-sig" if native == "utf-8" else encoding
+    options = options.model_copy(
+        update={"separator": _csv_separator(path, python_encoding, options)}
+    )
+    headers = _csv_header(path, python_encoding, options, label)
     source = path if native else _utf8_copy(path, encoding, label)
     header_row = options.header_row or 1
     quote = options.quote if options.quote is not None else '"'
