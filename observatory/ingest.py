@@ -276,7 +276,9 @@ def _stage(
         f"_source_row as source_row from ({relation})"
     )
     con.execute(f"drop table if exists {FILE_TABLE}")
-    return matched, extra, read.rows
+    # rows of the raw table (a family that reshapes, e.g. one column per year, makes more)
+    staged = con.execute("select count(*) from _observatory_stage").fetchall()[0][0]
+    return matched, extra, int(staged)
 
 
 def ingest_one(
