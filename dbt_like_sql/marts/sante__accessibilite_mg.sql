@@ -36,7 +36,10 @@ with offre as (
 
 parts_65 as (
     select vie.code_territoire as code_departement,
-        arg_max(vie.part_65_ans_et_plus, vie.annee * 10 + case vie.source when 'ameli' then 1 else 0 end)
+        arg_max(
+            vie.part_65_ans_et_plus,
+            case vie.source when 'ameli' then 10000 else 0 end + vie.annee
+        )
             as part_65
     from marts.sante__vieillissement as vie
     where vie.niveau = 'departement' and vie.profession = 'medecin_generaliste'
