@@ -85,3 +85,38 @@ def digest(path: Path) -> dict[str, tuple[int, str]]:
         return result
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def published(sample_build) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The sample's published warehouse, read-only."""
+    settings, summary = sample_build
+    assert summary.success, summary.failure
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    yield con
+    con.close()
+
+
+def ingest_and_build(home: Path, files: list[tuple[str, Path, int]]) -> duckdb.DuckDBPyConnection:
+    """Ingest real files by hand (`observatory ingest --file`), build in local mode, and return a
+    read-only connection on the working warehouse (the caller closes it)."""
+    from observatory.cli import build, main
+
+    for dataset, path, year in files:
+        argv = [
+            "--home",
+            str(home),
+            "--source",
+            "local",
+            "ingest",
+            dataset,
+            "--file",
+            str(path),
+            "--millesime",
+            str(year),
+        ]
+        assert main(argv) == 0, (dataset, year)
+    settings = make_settings(home, OBSERVATORY_SOURCE="local")
+    summary = build(settings)
+    assert summary.success, summary.failure
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)

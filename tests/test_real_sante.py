@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import csv
 
-import duckdb
 import pytest
 
-from observatory.cli import build, main
-from tests.conftest import REAL, make_settings
+from tests.conftest import REAL, ingest_and_build
 
 COG = REAL / "datagouv_decoupage_administratif_sources"
 AMELI = REAL / "ameli_demographie_effectifs_densites"
@@ -39,26 +37,7 @@ def sante(tmp_path_factory: pytest.TempPathFactory):
         ("ameli_demographie", next(AMELI.glob("*toutes_specialites_departement.csv")), 2024),
         ("ans_annuaire_sante", ANNUAIRE, 2026),
     ]
-    for dataset, path, year in files:
-        code = main(
-            [
-                "--home",
-                str(home),
-                "--source",
-                "local",
-                "ingest",
-                dataset,
-                "--file",
-                str(path),
-                "--millesime",
-                str(year),
-            ]
-        )
-        assert code == 0, (dataset, year)
-    settings = make_settings(home, OBSERVATORY_SOURCE="local")
-    summary = build(settings)
-    assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = ingest_and_build(home, files)
     yield con
     con.close()
 

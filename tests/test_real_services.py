@@ -14,11 +14,9 @@ import math
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from observatory.cli import build, main
-from tests.conftest import REAL, make_settings
+from tests.conftest import REAL, ingest_and_build
 
 COG = REAL / "datagouv_decoupage_administratif_sources"
 TREVAS = REAL / "insee_trevas_bpe2021_samples"
@@ -48,26 +46,7 @@ def services(tmp_path_factory: pytest.TempPathFactory):
         ("insee_bpe_nomenclature", GRAVIER / "bpe13_varmod_ensemble.csv", 2013),
         ("insee_bpe_nomenclature", GRAVIER / "bpe09_varmod_ensemble.csv", 2009),
     ]
-    for dataset, path, year in files:
-        code = main(
-            [
-                "--home",
-                str(home),
-                "--source",
-                "local",
-                "ingest",
-                dataset,
-                "--file",
-                str(path),
-                "--millesime",
-                str(year),
-            ]
-        )
-        assert code == 0, (dataset, year)
-    settings = make_settings(home, OBSERVATORY_SOURCE="local")
-    summary = build(settings)
-    assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = ingest_and_build(home, files)
     yield con
     con.close()
 

@@ -16,8 +16,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from observatory.cli import build, main
-from tests.conftest import REAL, make_settings
+from tests.conftest import REAL, ingest_and_build, make_settings
 
 SOURCES = REAL / "datagouv_decoupage_administratif_sources"
 EDITIONS = (2019, 2020, 2021, 2022, 2023)
@@ -52,27 +51,10 @@ def real_build(tmp_path_factory: pytest.TempPathFactory):
         ("dgcl_epci_composition", "dgcl_epcicom2026.xlsx", 2026),
     ]
     files += [("insee_populations_reference", population_file(y).name, y) for y in EDITIONS]
-    for dataset, name, year in files:
-        code = main(
-            [
-                "--home",
-                str(home),
-                "--source",
-                "local",
-                "ingest",
-                dataset,
-                "--file",
-                str(SOURCES / name),
-                "--millesime",
-                str(year),
-            ]
-        )
-        assert code == 0, (dataset, year)
-    settings = make_settings(home, OBSERVATORY_SOURCE="local")
-    summary = build(settings)
-    assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    work = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    work = ingest_and_build(home, [(d, SOURCES / name, y) for d, name, y in files])
+    con = duckdb.connect(
+        str(make_settings(home, OBSERVATORY_SOURCE="local").published_path), read_only=True
+    )
     yield con, work
     con.close()
     work.close()

@@ -9,21 +9,11 @@ import io
 import json
 import math
 
-import duckdb
 import pytest
 
 from tests.conftest import REPOSITORY
 
 SAMPLE = REPOSITORY / "assets" / "sample"
-
-
-@pytest.fixture(scope="module")
-def published(sample_build):
-    settings, summary = sample_build
-    assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    yield con
-    con.close()
 
 
 def ameli_rows() -> list[dict[str, str]]:

@@ -23,15 +23,6 @@ from tests.conftest import REPOSITORY
 SAMPLE = REPOSITORY / "assets" / "sample"
 
 
-@pytest.fixture(scope="module")
-def published(sample_build):
-    settings, summary = sample_build
-    assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    yield con
-    con.close()
-
-
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     a = (

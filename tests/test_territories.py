@@ -28,15 +28,6 @@ def sample_populations(year: int) -> dict[str, int]:
     return {r["COM"]: int(r["PMUN"]) for r in rows}
 
 
-@pytest.fixture(scope="module")
-def published(sample_build):
-    settings, summary = sample_build
-    assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    yield con
-    con.close()
-
-
 def test_every_level_is_populated_including_the_custom_one(published):
     levels = dict(
         published.execute("select niveau, count(*) from marts.territoires group by 1").fetchall()
