@@ -1,0 +1,119 @@
+"""The analysts' commands: `tables`, `describe`, `profile`, `report` (top floor, beside cli.py).
+
+They only read the PUBLISHED file, through a read-only connection, like `observatory query`: an
+analyst never opens the working warehouse, and a refresh publishing meanwhile cannot disturb
+them. cli.py registers them with `add_commands` and lists ANALYST_ERRORS among its USER_ERRORS,
+so an unknown table or territory ends with one `error:` line naming the closest matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from observatory.explore import UnknownTableError, describe_table, list_tables
+from observatory.profile import NIVEAUX, UnknownTerritoryError, load_profile
+from observatory.report import render_html, render_text
+from observatory.settings import Settings
+from observatory.warehouse import reader
+
+ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError)
+"""User errors of these commands, for cli.USER_ERRORS."""
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int]) -> str:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def cmd_tables(settings: Settings, _args: argparse.Namespace) -> int:
+    """Every published table, its rows and what it holds (first sentence of its description)."""
+    with reader(settings.published_path) as con:
+        tables = list_tables(con)
+    print(f"published: {settings.published_path}\n")
+    rows = [
+        [t.qualified, f"{t.rows:,}".replace(",", " "), t.summary or "(no description)"]
+        for t in tables
+    ]
+    print(_table(["table", "rows", "description"], rows, right=[1]))
+    print("\n`observatory describe TABLE` for its grain and columns")
+    return 0
+
+
+def cmd_describe(settings: Settings, args: argparse.Namespace) -> int:
+    """One table's description, grain and columns (name, type, description)."""
+    with reader(settings.published_path) as con:
+        table, columns = describe_table(con, args.table)
+    rows = f"{table.rows:,}".replace(",", " ")
+    print(f"{table.qualified} ({table.kind}, {rows} rows)")
+    if table.description:
+        print(textwrap.fill(table.description, width=100))
+    print(f"grain: {table.grain or '(not stated)'}\n")
+    print(
+        _table(
+            ["column", "type", "description"],
+            [[c.name, c.data_type, c.description] for c in columns],
+            right=[],
+        )
+    )
+    return 0
+
+
+def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
+    """The diagnostic of one territory as text tables."""
+    with reader(settings.published_path) as con:
+        profile = load_profile(con, args.code, args.niveau)
+    print(render_text(profile), end="")
+    return 0
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """The diagnostic of one territory as one self-contained HTML page."""
+    with reader(settings.published_path) as con:
+        profile = load_profile(con, args.code, args.niveau)
+    territory = profile.territory
+    output = Path(args.output or f"profil_{territory.niveau}_{territory.code}.html")
+    if not output.parent.is_dir():
+        raise FileNotFoundError(f"{output.parent}: no such folder for the report")
+    output.write_text(render_html(profile), encoding="utf-8")
+    print(
+        f"report of {territory.designation}: {output} ({output.stat().st_size // 1024} KB, "
+        "self-contained: open it in any browser, offline)"
+    )
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Register the analysts' subcommands on the `observatory` parser."""
+    commands.add_parser(
+        "tables", help="published tables with their rows and descriptions"
+    ).set_defaults(run=cmd_tables)
+    describe = commands.add_parser("describe", help="a published table's grain and columns")
+    describe.add_argument("table", help="e.g. marts.population (the schema may be left out)")
+    describe.set_defaults(run=cmd_describe)
+    levels = ", ".join(NIVEAUX)
+    for name, run, text in (
+        ("profile", cmd_profile, "the diagnostic of one territory, as text"),
+        ("report", cmd_report, "the diagnostic of one territory, as a self-contained HTML page"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("code", help="territory code (commune 01053, EPCI SIREN, FR...)")
+        command.add_argument(
+            "--niveau",
+            help=f"level of the code ({levels}, or a custom level) when several share it; "
+            "default: the first of these",
+        )
+        if name == "report":
+            command.add_argument(
+                "-o", "--output", help="HTML file to write (default profil_<niveau>_<code>.html)"
+            )
+        command.set_defaults(run=run)
