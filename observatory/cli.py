@@ -27,6 +27,7 @@ from observatory.ingest import (
     planned_inputs,
     register_manual_file,
 )
+from observatory.publish import PublicationError
 from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
 from observatory.sql_models import ModelError
 from observatory.territories import CustomTerritoriesError
@@ -48,6 +49,7 @@ USER_ERRORS = (
     FetchError,
     ModelError,
     WarehouseBusyError,
+    PublicationError,
     FileNotFoundError,
 )
 
@@ -404,6 +406,56 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- editions / rollback ------------------------------------------------------------------------
+
+
+def _size(path: Path) -> str:
+    total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return f"{total / 1024**2:.1f} MB"
+
+
+def cmd_editions(settings: Settings, _args: argparse.Namespace) -> int:
+    from observatory.publish import list_editions
+
+    editions = list_editions(settings)
+    if not editions:
+        print(f"no published edition in {settings.published_dir}: run `observatory build`")
+        return 0
+    rows = [
+        (
+            e.id,
+            e.built_at[:19].replace("T", " "),
+            len(e.manifest.get("tables", [])),
+            e.rows,
+            _size(e.folder),
+            "*" if e.current else "",
+        )
+        for e in reversed(editions)
+    ]
+    print(format_table(["edition", "built at (UTC)", "tables", "rows", "size", "current"], rows))
+    print(
+        f"\n{settings.published_path} is the current edition; each edition's folder holds its "
+        f"Parquet files and manifest.json ({settings.published_dir / 'editions'})"
+    )
+    return 0
+
+
+def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
+    from observatory.publish import rollback
+
+    now, before = rollback(settings, args.edition)
+    if before is not None and before.id == now.id:
+        print(f"edition {now.id} is already the current one")
+        return 0
+    print(
+        f"published edition {now.id} (built {now.built_at[:19]} UTC) is current again"
+        + (f", instead of {before.id}" if before else "")
+        + f": {settings.published_path}\nthe next `observatory build` publishes the working "
+        "warehouse as a new edition"
+    )
+    return 0
+
+
 # --- dev -----------------------------------------------------------------------------------------
 
 
@@ -473,6 +525,16 @@ def parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help="one SELECT (or DESCRIBE, SHOW)")
     query.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
     query.set_defaults(run=cmd_query)
+    commands.add_parser(
+        "editions", help="list the published editions (the current one and those kept)"
+    ).set_defaults(run=cmd_editions)
+    rollback_parser = commands.add_parser(
+        "rollback", help="make an earlier published edition current again"
+    )
+    rollback_parser.add_argument(
+        "edition", nargs="?", help="edition id or its unique prefix (default: the previous one)"
+    )
+    rollback_parser.set_defaults(run=cmd_rollback)
     dev = commands.add_parser("dev", help="start the Dagster UI")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

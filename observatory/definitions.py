@@ -1,4 +1,5 @@
-"""The Dagster code location: ingestion assets, SQL model assets, checks, publication, jobs.
+"""The Dagster code location: ingestion assets, SQL model assets, checks, publication, jobs,
+the monthly schedule and the release sensor.
 
 Loading it reads only local files (the catalog and the SQL models): no network, no secrets.
 """
@@ -13,7 +14,7 @@ import duckdb
 from observatory import territories
 from observatory.catalog import Catalog, load_catalog
 from observatory.ingest import build_ingest_assets, ensure_raw_table, ingest_asset_key
-from observatory.orchestration import build_jobs
+from observatory.orchestration import build_orchestration, with_freshness_policies
 from observatory.parameters import COG_DATASET, parameters, write_parameters
 from observatory.publish import build_publish_asset
 from observatory.quality import build_catalog_checks, build_sql_checks, load_sql_checks
@@ -56,7 +57,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     models = load_models(settings.sql_dir, known_tables=[*raw_keys, *NON_ASSET_TABLES])
     table_keys = {**raw_keys, **{m.table: m.asset_key for m in models}}
     assets = [
-        *build_ingest_assets(catalog),
+        *with_freshness_policies(build_ingest_assets(catalog), catalog),
         territories.build_custom_territories_asset(
             catalog, ingest_asset_key(catalog.get(COG_DATASET))
         ),
@@ -68,10 +69,13 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         *build_catalog_checks(catalog, {d.id: ingest_asset_key(d) for d in catalog}),
         *build_sql_checks(load_sql_checks(settings.sql_dir / TESTS_FOLDER, table_keys), table_keys),
     ]
+    orchestration = build_orchestration(catalog)
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=build_jobs(),
+        jobs=orchestration.jobs,
+        schedules=orchestration.schedules,
+        sensors=orchestration.sensors,
         resources={"observatory": resource},
         executor=dg.in_process_executor,
     )

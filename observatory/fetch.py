@@ -41,10 +41,13 @@ __all__ = [
     "HttpStatusError",
     "NetworkError",
     "NotDataError",
+    "Probe",
     "TooLargeError",
+    "cached_validators",
     "download",
     "extract_member",
     "mirror_url",
+    "probe",
     "sha256_file",
     "sniff",
     "verify_zip",
@@ -860,3 +863,87 @@ def download(
     finally:
         if own_session:
             http.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Release detection
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The server's answer to "has this file changed since the copy in the cache?"."""
+
+    url: str
+    status: int
+    changed: bool
+    """False on 304 (the cached copy is current); True on a 2xx (a new file, or nothing cached)."""
+    etag: str | None
+    last_modified: str | None
+
+    @property
+    def validator(self) -> str | None:
+        """What identifies this release of the file: the ETag, else the Last-Modified date."""
+        return self.etag or self.last_modified
+
+
+def cached_validators(url: str, dest_dir: Path, *, file_name: str | None = None) -> dict[str, str]:
+    """The conditional-request headers for the copy `download` cached from `url` in `dest_dir`.
+
+    Only the sidecar is read (not the file, which may weigh gigabytes): this is a cheap question
+    asked often; `download` still verifies the file itself before trusting it.
+    """
+    try:
+        name = _file_name(url, url, file_name)
+    except FetchError:
+        return {}
+    meta = _read_json(_sidecar_path(Path(dest_dir) / name))
+    if meta is None or meta.get("url") != url or not (Path(dest_dir) / name).is_file():
+        return {}
+    headers = {}
+    if meta.get("etag"):
+        headers["If-None-Match"] = str(meta["etag"])
+    if meta.get("last_modified"):
+        headers["If-Modified-Since"] = str(meta["last_modified"])
+    return headers
+
+
+def probe(
+    url: str,
+    dest_dir: Path,
+    *,
+    label: str,
+    file_name: str | None = None,
+    timeout_s: float = 30.0,
+    session: requests.Session | None = None,
+) -> Probe:
+    """Ask the server whether `url` changed since it was cached, without downloading it.
+
+    A conditional HEAD (If-None-Match / If-Modified-Since from the cache's sidecar); a server
+    that refuses HEAD (405, 501) gets a conditional GET whose body is never read. Raises
+    FetchError when the server cannot answer (no retries: the next probe asks again).
+    """
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    headers.update(cached_validators(url, dest_dir, file_name=file_name))
+    http = requests.Session() if session is None else session
+    try:
+        response = http.head(url, headers=headers, timeout=timeout_s, allow_redirects=True)
+        if response.status_code in (405, 501):
+            response.close()
+            response = http.get(url, headers=headers, timeout=timeout_s, stream=True)
+        response.close()
+    except requests.RequestException as exc:
+        raise NetworkError(_message(label, f"release check failed: {_describe(exc)}", url)) from exc
+    finally:
+        if session is None:
+            http.close()
+    status = response.status_code
+    if status != 304 and not 200 <= status < 300:
+        problem = f"release check: {_status_text(response)}, expected 200 or 304"
+        raise HttpStatusError(_message(label, problem, url), status)
+    return Probe(
+        url=url,
+        status=status,
+        changed=status != 304,
+        etag=response.headers.get("ETag"),
+        last_modified=response.headers.get("Last-Modified"),
+    )

@@ -38,6 +38,7 @@ class Settings:
     max_member_bytes: int = 8 * 1024**3
     max_compression_ratio: float = 200.0
     writer_lock_timeout_s: float = 600.0
+    published_editions_kept: int = 3
     cog_millesime: int | None = None
     custom_territories: Path | None = None
 
@@ -51,6 +52,11 @@ class Settings:
             raise SettingsError(
                 "OBSERVATORY_SOURCE=mirror needs OBSERVATORY_MIRROR_URL "
                 "(e.g. https://mirror.example.org/opendata)"
+            )
+        if self.published_editions_kept < 0:
+            raise SettingsError(
+                f"OBSERVATORY_PUBLISHED_EDITIONS_KEPT={self.published_editions_kept} must be 0 "
+                "or more (previous editions kept besides the current one)"
             )
 
     # Paths derived from `home`: one place decides the layout of the data folder.
@@ -128,6 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_download_bytes=int(number("OBSERVATORY_MAX_DOWNLOAD_BYTES", 4 * 1024**3)),
         max_member_bytes=int(number("OBSERVATORY_MAX_MEMBER_BYTES", 8 * 1024**3)),
         writer_lock_timeout_s=number("OBSERVATORY_WRITER_LOCK_TIMEOUT_S", 600.0),
+        published_editions_kept=int(number("OBSERVATORY_PUBLISHED_EDITIONS_KEPT", 3)),
         cog_millesime=int(cog) if cog else None,
         custom_territories=Path(custom).expanduser().resolve() if custom else None,
     )

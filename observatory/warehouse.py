@@ -11,6 +11,7 @@ which then makes `register()` on the same connection fail.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -83,6 +84,11 @@ def _exclusive_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def exclusive_lock(lock_path: Path, timeout_s: float) -> contextlib.AbstractContextManager[None]:
+    """The writer's file lock, for other files that need one writer at a time (publication)."""
+    return _exclusive_lock(lock_path, timeout_s)
 
 
 def initialise(con: duckdb.DuckDBPyConnection) -> None:
