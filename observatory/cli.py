@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from observatory.analyst import ANALYST_ERRORS
+from observatory.analyst import add_commands as add_analyst_commands
 from observatory.catalog import CatalogError, load_catalog
 from observatory.fetch import FetchError
 from observatory.ingest import (
@@ -50,6 +52,7 @@ USER_ERRORS = (
     ModelError,
     WarehouseBusyError,
     PublicationError,
+    *ANALYST_ERRORS,
     FileNotFoundError,
 )
 
@@ -525,6 +528,7 @@ def parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help="one SELECT (or DESCRIBE, SHOW)")
     query.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
     query.set_defaults(run=cmd_query)
+    add_analyst_commands(commands)  # tables, describe, profile, report
     commands.add_parser(
         "editions", help="list the published editions (the current one and those kept)"
     ).set_defaults(run=cmd_editions)
