@@ -255,8 +255,15 @@ def _write_edition(
     entries = []
     con.execute(f"attach '{_escape(str(database))}' as published")
     try:
-        for schema in schemas:
-            tables.update(_copy_schema(con, schema))
+        # One transaction: hundreds of comments and tables in one commit, not one each.
+        con.execute("begin transaction")
+        try:
+            for schema in schemas:
+                tables.update(_copy_schema(con, schema))
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
         con.execute("create schema if not exists published.meta")
         con.execute(
             f"create view published.{EDITION_VIEW} as select '{edition_id}' as edition_id, "
