@@ -129,12 +129,62 @@ class Millesime(_Strict):
         return self.file_name_override or Path(urlsplit(self.url).path).name
 
 
+class ExpectationEntry(BaseModel):
+    """Any Great Expectations expectation, by name, with its arguments (`column`, `min_value`...).
+
+    `severity: error` blocks publication when it fails; `warn` publishes and reports."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    expect: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
+    name: Annotated[str, Field(pattern=_IDENTIFIER)] | None = None
+    severity: Literal["error", "warn"] = "error"
+    description: str = ""
+
+    @property
+    def expectation_type(self) -> str:
+        """The snake-case type, `expect_` prefix added when the YAML leaves it out."""
+        return self.expect if self.expect.startswith("expect_") else f"expect_{self.expect}"
+
+    @property
+    def kwargs_column(self) -> str:
+        extra = self.model_extra or {}
+        if "column" in extra:
+            return str(extra["column"])
+        return "_".join(map(str, extra.get("column_list", ()))) or "table"
+
+    @property
+    def columns(self) -> set[str]:
+        """Columns the expectation names (`column`, `column_list`, `column_A`/`column_B`)."""
+        extra = self.model_extra or {}
+        named = {str(extra[k]) for k in ("column", "column_A", "column_B") if k in extra}
+        return named | {str(c) for c in extra.get("column_list", ())}
+
+
+class DriftRule(_Strict):
+    """Each millésime against the previous one of the same dataset, within stated tolerances."""
+
+    rows: float = Field(ge=0, description="relative change of the row count allowed")
+    slack: int = Field(
+        default=0, ge=0, description="rows of change always allowed (small tables, samples)"
+    )
+    sums: Mapping[str, float] = Field(
+        default_factory=dict, description="column -> relative change of its total allowed"
+    )
+    keys: tuple[str, ...] = Field(
+        default=(), description="columns whose values of the previous millésime must all remain"
+    )
+    severity: Literal["error", "warn"] = "error"
+
+
 class Checks(_Strict):
-    """Cheap structural checks run in SQL against the raw table after each ingestion."""
+    """The raw table's validation suite (Great Expectations, one millésime at a time)."""
 
     not_null: tuple[str, ...] = ()
     matches: Mapping[str, str] = Field(default_factory=dict)
     unique: tuple[tuple[str, ...], ...] = ()
+    expectations: tuple[ExpectationEntry, ...] = ()
+    drift: DriftRule | None = None
 
 
 class Dataset(_Strict):
@@ -177,6 +227,9 @@ class Dataset(_Strict):
         known = set(names)
         referenced = set(self.checks.not_null) | set(self.checks.matches)
         referenced |= {c for cols in self.checks.unique for c in cols}
+        referenced |= {c for e in self.checks.expectations for c in e.columns}
+        if self.checks.drift is not None:
+            referenced |= set(self.checks.drift.sums) | set(self.checks.drift.keys)
         unknown = sorted(referenced - known - {"millesime"})
         if unknown:
             raise ValueError(f"checks: columns {unknown} are not declared in columns")

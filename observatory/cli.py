@@ -21,6 +21,7 @@ import duckdb
 from observatory.analyst import ANALYST_ERRORS
 from observatory.analyst import add_commands as add_analyst_commands
 from observatory.catalog import CatalogError, load_catalog
+from observatory.expectations import ExpectationError
 from observatory.fetch import FetchError
 from observatory.ingest import (
     IngestError,
@@ -33,6 +34,7 @@ from observatory.publish import PublicationError
 from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
 from observatory.sql_models import ModelError
 from observatory.territories import CustomTerritoriesError
+from observatory.validation import report_path
 from observatory.warehouse import WarehouseBusyError, table_exists, writer
 
 SQL_SCHEMAS = ("staging", "intermediate", "quarantine", "marts")
@@ -50,6 +52,7 @@ USER_ERRORS = (
     SettingsError,
     FetchError,
     ModelError,
+    ExpectationError,
     WarehouseBusyError,
     PublicationError,
     *ANALYST_ERRORS,
@@ -198,6 +201,8 @@ class BuildSummary:
     warnings: list[str] = field(default_factory=list)
     published: Path | None = None
     failure: str = ""
+    report: Path | None = None
+    check_messages: dict[str, str] = field(default_factory=dict)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -272,6 +277,7 @@ def build(
         summary.failure = "nothing to build in this source mode"
         return summary
     job = defs.resolve_implicit_global_asset_job_def()
+    _warm_up_validation()
     dagster_logger = logging.getLogger("dagster")
     previous_level = dagster_logger.level
     dagster_logger.setLevel(log_level)
@@ -292,11 +298,14 @@ def build(
         summary.tables.append((table, int(rows.value) if rows is not None else 0))
         if table == "published.observatory":
             summary.published = settings.published_path
+    report = report_path(settings, result.run_id)
+    summary.report = report if report.is_file() else None
     for evaluation in result.get_asset_check_evaluations():
         blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
-        summary.checks.append(
-            (".".join(evaluation.asset_key.path), evaluation.check_name, evaluation.passed)
-        )
+        asset = ".".join(evaluation.asset_key.path)
+        summary.checks.append((asset, evaluation.check_name, evaluation.passed))
+        if not evaluation.passed and evaluation.description:
+            summary.check_messages[f"{asset}: {evaluation.check_name}"] = evaluation.description
         if not evaluation.passed and not blocking:
             summary.warnings.append(
                 f"{'.'.join(evaluation.asset_key.path)}: {evaluation.check_name}"
@@ -310,18 +319,40 @@ def build(
         failures = [_failure_message(e) for e in result.all_events if e.is_step_failure]
         failures = [f for f in failures if "blocking asset check" not in f]
         if failed_checks:
-            failures.append("blocking check(s) failed: " + ", ".join(failed_checks))
+            failures.append(
+                "blocking check(s) failed: "
+                + "; ".join(
+                    f"{c} ({summary.check_messages[c]})" if c in summary.check_messages else c
+                    for c in failed_checks
+                )
+            )
         summary.failure = "; ".join(failures) if failures else "the run failed"
     elif failed_checks:
         summary.failure = "check(s) failed: " + ", ".join(failed_checks)
     return summary
 
 
+def _warm_up_validation() -> None:
+    """Import Great Expectations (seconds) in a thread while the first steps ingest files, so the
+    checks do not wait for it."""
+    import threading
+
+    from observatory.validation import warm_up
+
+    threading.Thread(target=warm_up, name="gx-import", daemon=True).start()
+
+
 def _failure_message(event: object) -> str:
     """The user's error behind Dagster's step-failure wrapper, without the exception class."""
+    chain = []
     error = event.step_failure_data.error  # type: ignore[attr-defined]
-    while error is not None and error.cause is not None:
+    while error is not None:
+        chain.append(error)
         error = error.cause
+    # The first error of ours down Dagster's wrappers says where and why; its own cause (a bare
+    # UnicodeDecodeError) says neither. Otherwise the deepest cause.
+    ours = {c.__name__ for c in USER_ERRORS} | {"ParseError", "HttpStatusError", "NetworkError"}
+    error = next((e for e in chain if e.cls_name in ours), chain[-1] if chain else None)
     if error is None:
         return f"step {event.step_key} failed"  # type: ignore[attr-defined]
     message = error.message.strip().splitlines()[0]
@@ -343,8 +374,8 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     passed_count = len(summary.checks) - len(failed) - len(warned)
     print(
         f"\nchecks: {passed_count} passed, {len(failed)} failed, {len(warned)} warnings"
-        + "".join(f"\n  FAILED {x}" for x in failed)
-        + "".join(f"\n  WARNING {x}" for x in summary.warnings)
+        + "".join(f"\n  FAILED {x}: {summary.check_messages.get(x, '')}" for x in failed)
+        + "".join(f"\n  WARNING {x}: {summary.check_messages.get(x, '')}" for x in summary.warnings)
     )
     if summary.skipped:
         print("\nskipped")
@@ -352,6 +383,8 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     if summary.empty:
         print("\nbuilt empty")
         print(format_table(["table", "why"], sorted(summary.empty.items())))
+    if summary.report:
+        print(f"\nvalidation report: {summary.report}")
     if summary.published:
         print(
             f"\npublished: {summary.published} (open it read-only: "
@@ -459,6 +492,61 @@ def cmd_rollback(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- validate ------------------------------------------------------------------------------------
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    """The suites and SQL checks on the working warehouse, without building anything."""
+    from observatory.quality import validate
+
+    print(f"validating {settings.warehouse_path}" + (f" ({args.target})" if args.target else ""))
+    run = validate(settings, args.target)
+    shown = run.outcomes if args.all else [o for o in run.outcomes if not o.success]
+    by_check: dict[tuple[str, str], list] = {}
+    for outcome in run.outcomes:
+        by_check.setdefault((outcome.dataset, outcome.check_name), []).append(outcome)
+    rows = []
+    for (dataset, check), outcomes in sorted(by_check.items()):
+        failed = [o for o in outcomes if not o.success]
+        severity = outcomes[0].severity
+        result = "ok" if not failed else ("FAILED" if severity == "error" else "warning")
+        rows.append(
+            (
+                dataset,
+                check,
+                outcomes[0].column,
+                severity,
+                result,
+                ", ".join(str(o.millesime) for o in failed if o.millesime is not None),
+                sum(o.unexpected_count or 0 for o in failed),
+            )
+        )
+    if not args.all:
+        rows = [r for r in rows if r[4] != "ok"]
+    passed = sum(1 for outcomes in by_check.values() if all(o.success for o in outcomes))
+    if rows:
+        print(
+            format_table(
+                ["dataset", "check", "column", "severity", "result", "millesimes", "unexpected"],
+                rows,
+            )
+        )
+    for outcome in shown:
+        if not outcome.success:
+            print(f"  {'FAILED' if outcome.severity == 'error' else 'WARNING'} {outcome.message}")
+    failed = len(by_check) - passed
+    blocking = len({(o.dataset, o.check_name) for o in run.blocking_failures})
+    print(
+        f"\n{len(by_check)} checks: {passed} passed, {blocking} failed (blocking), "
+        f"{failed - blocking} warnings"
+    )
+    print(f"validation report: {run.report}")
+    if run.blocking_failures:
+        print(f"error: {blocking} blocking check(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
 # --- dev -----------------------------------------------------------------------------------------
 
 
@@ -539,6 +627,17 @@ def parser() -> argparse.ArgumentParser:
         "edition", nargs="?", help="edition id or its unique prefix (default: the previous one)"
     )
     rollback_parser.set_defaults(run=cmd_rollback)
+    validate = commands.add_parser(
+        "validate",
+        help="run the validation suites on the working warehouse without building",
+    )
+    validate.add_argument(
+        "target",
+        nargs="?",
+        help="a dataset id, a table (marts.population) or a schema (raw, marts); default all",
+    )
+    validate.add_argument("--all", action="store_true", help="list passed checks too")
+    validate.set_defaults(run=cmd_validate)
     dev = commands.add_parser("dev", help="start the Dagster UI")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)

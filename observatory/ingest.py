@@ -26,6 +26,7 @@ from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
 from observatory.sources import parser_for, relation_sql
 from observatory.sources.tabular import FILE_TABLE, ParseError, match_columns, read_file
+from observatory.validation import Outcome, record, write_report
 from observatory.warehouse import quote_identifier, table_exists, writer
 
 PARSER_VERSION = "1"
@@ -39,6 +40,10 @@ STEP_RETRIES = 2
 
 class IngestError(RuntimeError):
     """An input could not be ingested; the warehouse and the cache are unchanged."""
+
+    def __init__(self, message: str, millesime: int | None = None) -> None:
+        super().__init__(message)
+        self.millesime = millesime
 
 
 @dataclass(frozen=True)
@@ -314,7 +319,7 @@ def ingest_one(
         try:
             matched, extra, rows = _stage(con, item, local)
         except ParseError as exc:
-            raise IngestError(str(exc)) from exc
+            raise IngestError(str(exc), item.millesime) from exc
         ingestion_id = uuid.uuid4().hex
         con.execute("begin transaction")
         try:
@@ -479,6 +484,7 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
                 raise dg.RetryRequested(
                     max_retries=STEP_RETRIES, seconds_to_wait=settings.http_backoff_s * 60
                 ) from exc
+            _record_refusal(settings, context.run.run_id, dataset, exc)
             raise
         if missing:
             context.log.warning(
@@ -487,6 +493,29 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=_report_metadata(reports, missing))
 
     return _ingest
+
+
+def _record_refusal(settings: Settings, run_id: str, dataset: Dataset, exc: IngestError) -> None:
+    """A file refused before loading (missing column, wrong encoding) is a failed validation too:
+    it goes to meta.validation_results and the run's report, with the column when known."""
+    cause = exc.__cause__
+    if not isinstance(cause, ParseError):
+        return
+    outcome = Outcome(
+        dataset.id,
+        dataset.target_table,
+        exc.millesime,
+        cause.check,
+        "expect_table_columns_to_match_set" if cause.check == "columns_present" else "file",
+        cause.column,
+        "error",
+        False,
+        str(exc),
+        engine="ingestion",
+    )
+    with writer(settings) as con:
+        record(con, run_id, [outcome])
+        write_report(con, settings, run_id)
 
 
 def _transient(exc: IngestError) -> bool:

@@ -1,162 +1,122 @@
 """Checks that guard the warehouse, shown in Dagster as asset checks next to what they guard.
 
-The raw-table checks are declared in each catalog entry (`checks:`) and run as cheap SQL:
-non-null keys, code formats, uniqueness of the grain. Checks of the models are SQL files next to
-them (`dbt_like_sql/tests/*.sql`, dbt's "singular tests"): a SELECT returning the offending rows.
-A failing blocking check stops what depends on the table from being built and published.
+Every table with a suite gets one asset check per expectation: raw tables from their catalog
+entry, models from their SQL header (see expectations.py), run with Great Expectations
+(validation.py). Relational checks that SQL says best (conservation across tables, totals,
+cross-source plausibility) are SQL files next to the models (`dbt_like_sql/tests/*.sql`, dbt's
+"singular tests"): a SELECT returning the offending rows. Every result is stored in
+`meta.validation_results` and in the run's HTML report. A failing `error` check stops what
+depends on the table, publication included, so the previous published edition stays.
 """
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from observatory.catalog import Catalog, Dataset
+from observatory.catalog import Catalog
+from observatory.expectations import Suite, catalog_suite, model_suite
 from observatory.resources import ObservatoryResource
-from observatory.sql_models import ModelError, dependencies
-from observatory.warehouse import quote_identifier, table_exists, writer
+from observatory.settings import Settings
+from observatory.sql_models import ModelError, SqlModel, dependencies
+from observatory.validation import Outcome, record, run_suite, write_report
+from observatory.warehouse import writer
 
 SAMPLE_SIZE = 5
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def not_null_result(
-    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
-) -> tuple[bool, dict[str, object]]:
-    counts = {}
-    for column in columns:
-        row = con.execute(
-            f"select count(*) from {table} where {quote_identifier(column)} is null"
-        ).fetchall()[0]
-        counts[column] = int(row[0]) if row else 0
-    return all(v == 0 for v in counts.values()), {
-        "unexpected_count": sum(counts.values()),
-        "null_rows_per_column": dg.MetadataValue.json(counts),
+def _metadata(outcomes: list[Outcome], report: Path) -> dict[str, object]:
+    failed = [o for o in outcomes if not o.success]
+    first = outcomes[0]
+    return {
+        "dataset": first.dataset,
+        "table": first.table,
+        "column": first.column or "(table)",
+        "expectation": first.expectation,
+        "unexpected_count": sum(o.unexpected_count or 0 for o in failed),
+        "millesimes_failed": ", ".join(str(o.millesime) for o in failed if o.millesime) or "none",
+        "unexpected_sample": dg.MetadataValue.json(
+            {str(o.millesime or "all"): o.sample for o in failed if o.sample}
+        ),
+        "observed_value": dg.MetadataValue.json(
+            {str(o.millesime or "all"): o.observed for o in outcomes[:10]}
+        ),
+        "messages": dg.MetadataValue.md("\n".join(f"- {o.message}" for o in outcomes[:20])),
+        "validation_report": dg.MetadataValue.path(str(report)),
     }
 
 
-def matches_result(
-    con: duckdb.DuckDBPyConnection, table: str, patterns: dict[str, str]
-) -> tuple[bool, dict[str, object]]:
-    counts, samples = {}, {}
-    for column, pattern in patterns.items():
-        ident = quote_identifier(column)
-        where = (
-            f"{ident} is not null and not regexp_full_match({ident}, "
-            f"{_sql_literal(pattern.removeprefix('^').removesuffix('$'))})"
-        )
-        row = con.execute(f"select count(*) from {table} where {where}").fetchall()[0]
-        counts[column] = int(row[0]) if row else 0
-        if counts[column]:
-            samples[column] = [
-                {"value": r[0], "millesime": r[1], "source_row": r[2]}
-                for r in con.execute(
-                    f"select {ident}, millesime, source_row from {table} "
-                    f"where {where} order by millesime, source_row "
-                    f"limit {SAMPLE_SIZE}"
-                ).fetchall()
-            ]
-    return all(v == 0 for v in counts.values()), {
-        "unexpected_count": sum(counts.values()),
-        "unexpected_per_column": dg.MetadataValue.json(counts),
-        "patterns": dg.MetadataValue.json(patterns),
-        "unexpected_sample": dg.MetadataValue.json(samples),
-    }
+def _run_id(context: dg.AssetCheckExecutionContext) -> str:
+    return context.run.run_id
 
 
-def unique_result(
-    con: duckdb.DuckDBPyConnection, table: str, grains: tuple[tuple[str, ...], ...]
-) -> tuple[bool, dict[str, object]]:
-    counts, samples = {}, {}
-    for grain in grains:
-        cols = ", ".join(quote_identifier(c) for c in grain)
-        duplicates = f"select {cols}, count(*) as n from {table} group by all having count(*) > 1"
-        row = con.execute(f"select count(*), coalesce(sum(n), 0) from ({duplicates})").fetchall()[0]
-        label = " x ".join(grain)
-        counts[label] = int(row[1]) if row else 0
-        if counts[label]:
-            samples[label] = [
-                list(map(str, r))
-                for r in con.execute(f"{duplicates} limit {SAMPLE_SIZE}").fetchall()
-            ]
-    return all(v == 0 for v in counts.values()), {
-        "unexpected_count": sum(counts.values()),
-        "duplicated_rows_per_grain": dg.MetadataValue.json(counts),
-        "unexpected_sample": dg.MetadataValue.json(samples),
-    }
-
-
-def build_raw_checks(dataset: Dataset, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition | None:
-    """The catalog's SQL checks of one raw table, as one multi-asset check."""
-    declared = dataset.checks
-    runners = []
-    if declared.not_null:
-        runners.append(
-            (
-                "keys_not_null",
-                lambda c, t: not_null_result(c, t, declared.not_null),
-                f"no NULL in {', '.join(declared.not_null)}",
-            )
-        )
-    if declared.matches:
-        runners.append(
-            (
-                "codes_well_formed",
-                lambda c, t: matches_result(c, t, dict(declared.matches)),
-                "codes match their expected format",
-            )
-        )
-    if declared.unique:
-        runners.append(
-            (
-                "grain_unique",
-                lambda c, t: unique_result(c, t, declared.unique),
-                "one row per " + "; ".join(" x ".join(g) for g in declared.unique),
-            )
-        )
-    if not runners:
-        return None
+def build_suite_check(suite: Suite, asset_key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    """A table's Great Expectations suite, one Dagster asset check per expectation."""
     specs = [
-        dg.AssetCheckSpec(name=name, asset=asset_key, description=text, blocking=True)
-        for name, _, text in runners
+        dg.AssetCheckSpec(
+            name=e.name,
+            asset=asset_key,
+            description=f"{e.description or e.expectation} ({e.expectation}, "
+            f"{'blocking' if e.blocking else 'warning'})",
+            blocking=e.blocking,
+            metadata={
+                "expectation": e.expectation,
+                "kwargs": dg.MetadataValue.json({k: v for k, v in e.kwargs.items()}),
+            },
+        )
+        for e in suite.expectations
     ]
+    name = "gx_" + suite.table.replace(".", "__")
 
-    @dg.multi_asset_check(specs=specs, name=f"{dataset.id}_checks")
-    def _checks(observatory: ObservatoryResource) -> Iterator[dg.AssetCheckResult]:
-        with writer(observatory.settings()) as con:
-            for name, run, text in runners:
-                if not table_exists(con, dataset.target_table):
-                    yield dg.AssetCheckResult(
-                        asset_key=asset_key,
-                        check_name=name,
-                        passed=False,
-                        metadata={"error": "table missing"},
-                    )
-                    continue
-                passed, metadata = run(con, dataset.target_table)
-                yield dg.AssetCheckResult(
-                    asset_key=asset_key,
-                    check_name=name,
-                    passed=passed,
-                    severity=dg.AssetCheckSeverity.ERROR,
-                    description=text,
-                    metadata={"dataset": dataset.id, "table": dataset.target_table, **metadata},
-                )
+    @dg.multi_asset_check(specs=specs, name=name, can_subset=True)
+    def _checks(
+        context: dg.AssetCheckExecutionContext, observatory: ObservatoryResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        settings = observatory.settings()
+        selected = {k.name for k in context.selected_asset_check_keys}
+        wanted = replace(
+            suite, expectations=tuple(e for e in suite.expectations if e.name in selected)
+        )
+        with writer(settings) as con:
+            outcomes = run_suite(con, wanted)
+            record(con, _run_id(context), outcomes)
+            report = write_report(con, settings, _run_id(context))
+        for spec in wanted.expectations:
+            mine = [o for o in outcomes if o.check_name == spec.name]
+            failed = [o for o in mine if not o.success]
+            yield dg.AssetCheckResult(
+                asset_key=asset_key,
+                check_name=spec.name,
+                passed=not failed,
+                severity=dg.AssetCheckSeverity.ERROR
+                if spec.blocking
+                else dg.AssetCheckSeverity.WARN,
+                description=(failed or mine)[0].message if (failed or mine) else spec.description,
+                metadata=_metadata(mine, report),
+            )
 
     return _checks
 
 
-def build_catalog_checks(
-    catalog: Catalog, keys: dict[str, dg.AssetKey]
+def catalog_suites(catalog: Catalog) -> list[Suite]:
+    return [catalog_suite(d) for d in catalog]
+
+
+def model_suites(models: Iterable[SqlModel]) -> list[Suite]:
+    suites = (
+        model_suite(m.table, m.header, str(m.path.relative_to(m.path.parent.parent.parent)))
+        for m in models
+    )
+    return [s for s in suites if s is not None]
+
+
+def build_suite_checks(
+    suites: Iterable[Suite], keys: Mapping[str, dg.AssetKey]
 ) -> list[dg.AssetChecksDefinition]:
-    checks = (build_raw_checks(d, keys[d.id]) for d in catalog)
-    return [c for c in checks if c is not None]
+    return [build_suite_check(s, keys[s.table]) for s in suites]
 
 
 # --- checks written in SQL next to the models (dbt "singular tests") ------------------------------
@@ -205,19 +165,46 @@ def load_sql_checks(folder: Path, known_assets: Mapping[str, dg.AssetKey]) -> li
     return checks
 
 
-def run_sql_check(
-    con: duckdb.DuckDBPyConnection, check: SqlCheck
-) -> tuple[bool, dict[str, object]]:
-    count = con.execute(f"select count(*) from ({check.sql})").fetchall()[0]
+def run_sql_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> Outcome:
+    """The offending rows of a SQL check, as a validation outcome (a few rows as the sample)."""
+    severity = "error" if check.blocking else "warn"
+    try:
+        count = con.execute(f"select count(*) from ({check.sql})").fetchall()[0]
+        relation = con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}")
+    except duckdb.CatalogException as exc:
+        message = str(exc).strip().splitlines()[0]
+        return Outcome(
+            check.asset,
+            check.asset,
+            None,
+            check.name,
+            "sql",
+            "",
+            severity,
+            False,
+            f"{check.asset}: {check.name}: could not run: {message}",
+            engine="sql",
+        )
     failures = int(count[0]) if count else 0
-    relation = con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}")
     columns = [d[0] for d in relation.description or []]
     sample = [dict(zip(columns, map(_jsonable, row), strict=True)) for row in relation.fetchall()]
-    return failures == 0, {
-        "unexpected_count": failures,
-        "unexpected_sample": dg.MetadataValue.json(sample),
-        "sql_path": check.path.name,
-    }
+    message = f"{check.asset}: {check.name}: " + (
+        "ok" if not failures else f"{failures} offending row(s), e.g. {sample[:2]}"
+    )
+    return Outcome(
+        check.asset,
+        check.asset,
+        None,
+        check.name,
+        "sql",
+        "",
+        severity,
+        failures == 0,
+        message,
+        failures,
+        sample,
+        engine="sql",
+    )
 
 
 def _jsonable(value: object) -> object:
@@ -230,10 +217,25 @@ def build_sql_check(check: SqlCheck, key: dg.AssetKey) -> dg.AssetChecksDefiniti
     @dg.asset_check(
         asset=key, name=check.name, description=check.description, blocking=check.blocking
     )
-    def _check(observatory: ObservatoryResource) -> dg.AssetCheckResult:
-        with writer(observatory.settings()) as con:
-            passed, metadata = run_sql_check(con, check)
-        return dg.AssetCheckResult(passed=passed, severity=severity, metadata=metadata)
+    def _check(
+        context: dg.AssetCheckExecutionContext, observatory: ObservatoryResource
+    ) -> dg.AssetCheckResult:
+        settings = observatory.settings()
+        with writer(settings) as con:
+            outcome = run_sql_check(con, check)
+            record(con, _run_id(context), [outcome])
+            report = write_report(con, settings, _run_id(context))
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=severity,
+            description=outcome.message,
+            metadata={
+                "unexpected_count": outcome.unexpected_count or 0,
+                "unexpected_sample": dg.MetadataValue.json(outcome.sample),
+                "sql_path": check.path.name,
+                "validation_report": dg.MetadataValue.path(str(report)),
+            },
+        )
 
     return _check
 
@@ -242,3 +244,64 @@ def build_sql_checks(
     checks: list[SqlCheck], known_assets: Mapping[str, dg.AssetKey]
 ) -> list[dg.AssetChecksDefinition]:
     return [build_sql_check(c, known_assets[c.asset]) for c in checks]
+
+
+# --- `observatory validate`: the suites and SQL checks without building ----------------------
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    run_id: str
+    outcomes: list[Outcome]
+    report: Path
+
+    @property
+    def blocking_failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.blocking_failure]
+
+
+def select_validations(
+    suites: list[Suite], checks: list[SqlCheck], target: str | None
+) -> tuple[list[Suite], list[SqlCheck]]:
+    """What `observatory validate TARGET` runs: a catalog id, a table (`marts.population`), a
+    schema (`marts`), or everything; an unknown target names the closest ones."""
+    if not target:
+        return suites, checks
+    wanted = target.strip().lower().replace("/", ".")
+    chosen = [s for s in suites if wanted in (s.dataset, s.table, s.table.split(".")[0])]
+    chosen_checks = [c for c in checks if wanted in (c.asset, c.asset.split(".")[0])]
+    chosen_checks += [c for c in checks if c.name == wanted]
+    ids = {s.dataset for s in chosen}
+    chosen_checks += [
+        c for c in checks if c.asset in {s.table for s in chosen} and c.asset not in ids
+    ]
+    if not chosen and not chosen_checks:
+        import difflib
+
+        names = sorted(
+            {s.dataset for s in suites} | {s.table for s in suites} | {c.asset for c in checks}
+        )
+        close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ModelError(f"nothing to validate for {target!r}{hint}")
+    return chosen, list(dict.fromkeys(chosen_checks))
+
+
+def validate(settings: Settings, target: str | None = None) -> ValidationRun:
+    """Run the selected suites and SQL checks on the working warehouse, record and report."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from observatory.definitions import validation_plan
+
+    suites, checks = select_validations(*validation_plan(settings), target)
+    run_id = f"validate-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    outcomes: list[Outcome] = []
+    with writer(settings) as con:
+        for suite in suites:
+            outcomes.extend(run_suite(con, suite))
+        for check in checks:
+            outcomes.append(run_sql_check(con, check))
+        record(con, run_id, outcomes)
+        report = write_report(con, settings, run_id)
+    return ValidationRun(run_id, outcomes, report)

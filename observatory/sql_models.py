@@ -52,6 +52,8 @@ class SqlModel:
     grain: str
     columns: Mapping[str, str] = field(default_factory=dict)
     deps: frozenset[str] = frozenset()
+    header: tuple[str, ...] = ()
+    """The leading comment lines (the validation suite is read from its `keys:`/`expect:`)."""
 
     @property
     def table(self) -> str:
@@ -62,14 +64,24 @@ class SqlModel:
         return dg.AssetKey([self.schema, self.name])
 
 
-def _header(text: str, path: Path) -> tuple[str, str, dict[str, str]]:
-    """Read the leading comment block: description lines, `grain:`, then `columns:` entries."""
+SUITE_PREFIXES = ("keys:", "expect:")
+"""Header lines declaring the table's validation suite (read by expectations.model_suite)."""
+
+
+def header_lines(text: str) -> list[str]:
     lines = []
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped.startswith("--"):
             break
         lines.append(stripped[2:].rstrip())
+    return lines
+
+
+def _header(text: str, path: Path) -> tuple[str, str, dict[str, str]]:
+    """Read the leading comment block: description lines, `grain:`, then `columns:` entries
+    (`keys:` and `expect:` lines, the validation suite, may stand anywhere in it)."""
+    lines = [x for x in header_lines(text) if not x.strip().lower().startswith(SUITE_PREFIXES)]
     description, grain, columns = [], "", {}
     section = "description"
     for line in lines:
@@ -137,7 +149,17 @@ def load_model(path: Path, root: Path) -> SqlModel:
     description, grain, columns = _header(text, path)
     # The statement without its final `;` (and any comment after it), to wrap in CREATE TABLE.
     sql = re.sub(r";\s*(--[^\n]*\s*)*$", "", text.strip()).strip()
-    return SqlModel(path, schema, name, sql, description, grain, columns, dependencies(sql, path))
+    return SqlModel(
+        path,
+        schema,
+        name,
+        sql,
+        description,
+        grain,
+        columns,
+        dependencies(sql, path),
+        tuple(header_lines(text)),
+    )
 
 
 def load_macros(root: Path) -> list[tuple[Path, str]]:

@@ -27,11 +27,6 @@ from tests.conftest import REPOSITORY, make_settings
 SQL_DIR = REPOSITORY / "dbt_like_sql"
 CATALOG_DIR = REPOSITORY / "assets"
 PUBLISHED = dg.AssetKey(["published", "observatory"])
-CHECK_NAMES = {
-    "not_null": "keys_not_null",
-    "matches": "codes_well_formed",
-    "unique": "grain_unique",
-}
 
 
 def _no_network(*_args: object, **_kwargs: object) -> None:
@@ -298,15 +293,26 @@ def test_asset_graph_has_no_cycle(graph) -> None:
 
 
 def test_declared_catalog_checks_are_blocking_asset_checks(graph) -> None:
+    """One asset check per declared expectation: `<column>_not_null`, `<column>_format`,
+    `grain_unique`, and the drift ones; blocking unless declared `severity: warn`."""
     entries = catalog_yaml()
     assert any(e.get("checks") for e in entries.values())
     by_asset: dict[dg.AssetKey, set[str]] = {}
     for check_key in graph.asset_check_keys:
         by_asset.setdefault(check_key.asset_key, set()).add(check_key.name)
     for dataset_id, entry in entries.items():
-        declared = {CHECK_NAMES[kind] for kind, what in (entry.get("checks") or {}).items() if what}
-        present = by_asset.get(raw_key(entry), set()) & set(CHECK_NAMES.values())
-        assert present == declared, dataset_id
+        checks = entry.get("checks") or {}
+        declared = {f"{c}_not_null" for c in checks.get("not_null", [])}
+        declared |= {f"{c}_format" for c in checks.get("matches", {})}
+        declared |= {"grain_unique"} if checks.get("unique") else set()
+        drift = checks.get("drift") or {}
+        declared |= {"drift_rows"} if drift else set()
+        declared |= {f"drift_keys_{c}" for c in drift.get("keys", [])}
+        declared |= {f"drift_sum_{c}" for c in drift.get("sums", {})}
+        present = by_asset.get(raw_key(entry), set())
+        assert declared <= present, (dataset_id, declared - present)
+        assert "columns_present" in present, dataset_id
         for name in declared:
             spec = graph.get_check_spec(dg.AssetCheckKey(raw_key(entry), name))
-            assert spec.blocking, (dataset_id, name)
+            warned = name.startswith("drift") and drift.get("severity") == "warn"
+            assert spec.blocking == (not warned), (dataset_id, name)

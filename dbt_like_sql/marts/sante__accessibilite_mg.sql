@@ -16,6 +16,12 @@
 -- Pairs of communes come from a grid of 0.3 degree cells (neighbouring cells only), never a
 -- cross join of all communes.
 -- grain: one row per niveau x code_territoire x millesime
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire, millesime
+--   expect: column_values_to_be_between {column: apl_mg, min_value: 0}
+--   expect: column_values_to_be_between {column: offre_mg_etp, min_value: 0}
+--   expect: column_values_to_be_between {column: part_population_sous_dense, min_value: 0, max_value: 1}
+--   expect: column_values_to_be_between {column: part_population_sous_dense_hors_65_ans, min_value: 0, max_value: 1}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
 --   code_territoire: code of the territory in its level

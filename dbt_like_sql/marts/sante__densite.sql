@@ -2,6 +2,12 @@
 -- the communes of their sites (1/n), by profession and mode of practice (and all modes together),
 -- with the density per 10,000 inhabitants (population in force on 1 January of the extraction).
 -- grain: one row per niveau x code_territoire x millesime x profession x mode
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire, millesime, profession, mode
+--   expect: column_values_to_be_between {column: effectif, min_value: 0}
+--   expect: column_values_to_be_between {column: pour_10000_hab, min_value: 0}
+--   expect: column_values_to_be_in_set {column: mode, value_set: [liberal, salarie, mixte, ensemble]}
+--   expect: column_values_to_be_in_set {column: profession, value_set: [medecin_generaliste, medecin_specialiste, infirmier, masseur_kinesitherapeute, chirurgien_dentiste, sage_femme, pharmacien]}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
 --   code_territoire: code of the territory in its level

@@ -9,6 +9,14 @@
 -- libéral and mixed modes for ameli, all modes for DREES) are given their département's age
 -- structure of that year, then summed.
 -- grain: one row per niveau x code_territoire x profession x annee x source
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire, profession, annee, source
+--   expect: column_values_to_be_between {column: effectif, min_value: 0}
+--   expect: column_values_to_be_between {column: part_55_ans_et_plus, min_value: 0, max_value: 1}
+--   expect: column_values_to_be_between {column: part_60_ans_et_plus, min_value: 0, max_value: 1}
+--   expect: column_values_to_be_between {column: part_65_ans_et_plus, min_value: 0, max_value: 1}
+--   expect: column_values_to_be_between {column: departs_5_ans_estimes, min_value: 0}
+--   expect: column_values_to_be_in_set {column: source, value_set: [ameli, drees]}
 -- columns:
 --   niveau: departement, region, france, epci, bv2022, or a custom level name
 --   code_territoire: code of the territory in its level

@@ -6,6 +6,11 @@
 -- facility; for a larger territory: the population-weighted mean and median distance and the
 -- share of the population beyond 10 km and 20 km.
 -- grain: one row per niveau x code_territoire x millesime x code_regroupement
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire, millesime, code_regroupement
+--   expect: column_values_to_be_between {column: distance_km, min_value: 0, max_value: 1000, description: "straight-line km to the nearest facility (metropolitan France's diagonal is about 1100 km)"}
+--   expect: column_values_to_be_between {column: part_population_plus_10_km, min_value: 0, max_value: 1}
+--   expect: column_values_to_be_between {column: part_population_plus_20_km, min_value: 0, max_value: 1}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
 --   code_territoire: code of the territory in its level

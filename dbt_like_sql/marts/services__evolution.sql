@@ -5,6 +5,9 @@
 -- flagged, as INSEE advises against comparing counts across the change of sources and field
 -- (there is no 2022 edition). The 2024 renumbering alone does not break a series.
 -- grain: one row per niveau x code_territoire x code_regroupement x millesime
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire, code_regroupement, millesime
+--   expect: column_values_to_be_between {column: nb_equipements, min_value: 0}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
 --   code_territoire: code of the territory in its level

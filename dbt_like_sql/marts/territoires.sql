@@ -1,6 +1,13 @@
 -- Every territory of every level, named, with its parent codes where they apply, in the target
 -- COG. The reference list dashboards join on: (niveau, code_territoire).
 -- grain: one row per niveau x code_territoire
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire
+--   expect: column_values_to_match_regex {name: code_commune_format, column: code_territoire, regex: '^(\d{5}|2[AB]\d{3})$', where: {niveau: commune}}
+--   expect: column_values_to_match_regex {name: code_departement_format, column: code_territoire, regex: '^(\d{2}|2[AB]|97\d)$', where: {niveau: departement}}
+--   expect: column_values_to_match_regex {name: code_region_format, column: code_territoire, regex: '^\d{2}$', where: {niveau: region}}
+--   expect: column_values_to_match_regex {name: code_epci_format, column: code_territoire, regex: '^\d{9}$', where: {niveau: epci}}
+--   expect: column_values_to_be_between {column: nb_communes, min_value: 1, severity: warn}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
 --   code_territoire: code of the territory in its level

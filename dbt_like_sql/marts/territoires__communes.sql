@@ -3,6 +3,9 @@
 -- that year), département, région, France, and every custom level. A level whose source is not
 -- ingested is simply absent.
 -- grain: one row per niveau x code_territoire x code_commune
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: niveau, code_territoire, code_commune
+--   expect: column_values_to_match_regex {column: code_commune, regex: '^(\d{5}|2[AB]\d{3})$'}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name
 --   code_territoire: code of the territory in its level (FR for France)

@@ -1,6 +1,9 @@
 -- BPE facilities that could not be used: commune not placeable in the target COG, or type
 -- unknown to the complete nomenclature of their edition; with their line and the reason.
 -- grain: one row per millesime x source_row
+-- validation suite (Great Expectations; see README, Validation):
+--   keys: millesime, source_row
+--   expect: column_values_to_not_be_null {column: raison}
 -- columns:
 --   dataset_id: catalog id of the source
 --   millesime: BPE edition

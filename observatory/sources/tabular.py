@@ -40,7 +40,49 @@ _DUCKDB_ENCODINGS = {
 
 
 class ParseError(ValueError):
-    """The file cannot be read as the catalog describes it; the message says where and why."""
+    """The file cannot be read as the catalog describes it; the message says where and why.
+
+    `check` and `column` say which validation failed on which column, so the refusal is also
+    recorded with the validation results (`columns_present`, `file_readable`)."""
+
+    def __init__(self, message: str, *, check: str = "file_readable", column: str = "") -> None:
+        super().__init__(message)
+        self.check = check
+        self.column = column
+
+
+def _encoding_problem(
+    path: Path, encoding: str, separator: str, quote: str, headers: Sequence[str] | None
+) -> tuple[str, str]:
+    """Where a file stops being valid in its declared encoding: (`line N, column X: ...`, X).
+
+    Only called once reading failed, so scanning the file line by line costs nothing otherwise."""
+    decoder_name = "utf-8" if encoding in ("utf-8", "utf8", "utf-8-sig") else encoding
+    shown = "utf-8" if decoder_name == "utf-8" else encoding
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if headers is None:  # the first line, as the header (only names the column)
+                first = raw.decode(decoder_name, errors="replace").lstrip("\ufeff").rstrip()
+                headers = next(csv.reader([first], delimiter=separator, quotechar=quote or None))
+            try:
+                raw.decode(decoder_name)
+            except UnicodeDecodeError as exc:
+                text = raw.decode(decoder_name, errors="replace")
+                fields = next(csv.reader([text], delimiter=separator, quotechar=quote or None), [])
+                index = next((i for i, f in enumerate(fields) if "\ufffd" in f), None)
+                column = ""
+                if index is not None and headers and index < len(headers):
+                    column = headers[index]
+                elif index is not None:
+                    column = f"field {index + 1}"
+                bad = raw[exc.start : exc.end]
+                where = f"line {number}" + (f", column {column}" if column else "")
+                return (
+                    f"{where}: byte(s) {bad!r} are not valid {shown} (the catalog declares "
+                    f"{shown}; is the file latin-1 / cp1252?)",
+                    column,
+                )
+    return f"not valid {shown} text", ""
 
 
 @dataclass(frozen=True)
@@ -106,10 +148,10 @@ def _csv_header(path: Path, encoding: str, options: ReadOptions, label: str) -> 
         with path.open("r", encoding=encoding, newline="") as handle:
             lines = [handle.readline() for _ in range(header_row)]
     except UnicodeDecodeError as exc:
-        raise ParseError(
-            f"{label}: {path.name}: not valid {encoding} text in the first {header_row} line(s); "
-            "the file is probably in another encoding (latin-1 / cp1252?)"
-        ) from exc
+        problem, column = _encoding_problem(
+            path, encoding, options.separator or ",", options.quote or '"', None
+        )
+        raise ParseError(f"{label}: {path.name}: {problem}", column=column) from exc
     line = lines[-1].lstrip("\ufeff").rstrip("\r\n")
     if not line:
         raise ParseError(f"{label}: {path.name}: line {header_row} (the header) is empty")
@@ -172,11 +214,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
             [str(source), options.separator, native or "utf-8", quote, quote],
         )
     except duckdb.Error as exc:
-        problem = _csv_problem(exc)
-        hint = ""
+        problem, column = _csv_problem(exc), ""
         if "UTF-8" in problem:
-            hint = f" (the catalog declares {encoding}; is the file latin-1 / cp1252?)"
-        raise ParseError(f"{label}: {path.name}: {problem}{hint}") from exc
+            problem, column = _encoding_problem(path, encoding, options.separator, quote, headers)
+        raise ParseError(f"{label}: {path.name}: {problem}", column=column) from exc
     finally:
         if source != path:
             source.unlink(missing_ok=True)
@@ -351,7 +392,9 @@ def match_columns(
     if missing:
         raise ParseError(
             f"{label}: {file_name}: required column(s) missing: {'; '.join(missing)}. "
-            f"Headers found: {', '.join(headers) or '(none)'}"
+            f"Headers found: {', '.join(headers) or '(none)'}",
+            check="columns_present",
+            column=", ".join(m.split(" ", 1)[0] for m in missing),
         )
     return matched
 

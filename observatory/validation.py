@@ -1,0 +1,540 @@
+"""Run validation suites with Great Expectations Core on DuckDB tables, and keep the results.
+
+GX runs on pandas frames read from DuckDB (its SQL datasource silently fails every expectation on
+DuckDB, see ../shared/reference/stack_notes.md); only the columns a suite needs are read, and a
+raw table is validated one millésime at a time so a result names the edition that broke.
+Drift expectations get their bounds from the previous millésime of the same table, computed in
+SQL when the suite runs. Every result goes to `meta.validation_results`, and each run gets a
+readable HTML report written from that table.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from observatory.expectations import ExpectationError, ExpectationSpec, Suite
+from observatory.settings import Settings
+from observatory.warehouse import quote_identifier, table_exists
+
+SAMPLE_SIZE = 5
+RESULTS_TABLE = "meta.validation_results"
+SCHEMA_EXPECTATIONS = (
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_column_to_exist",
+    "expect_table_column_count_to_equal",
+)
+
+
+@dataclass
+class Outcome:
+    """One expectation evaluated on one batch (one millésime of a raw table, or a whole table)."""
+
+    dataset: str
+    table: str
+    millesime: int | None
+    check_name: str
+    expectation: str
+    column: str
+    severity: str
+    success: bool
+    message: str
+    unexpected_count: int | None = None
+    sample: list[Any] = field(default_factory=list)
+    observed: Any = None
+    engine: str = "great_expectations"
+
+    @property
+    def blocking_failure(self) -> bool:
+        return not self.success and self.severity == "error"
+
+
+# --- Great Expectations, imported lazily ----------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _batch_definition() -> Any:
+    """One ephemeral GX context per process, with a pandas datasource fed a frame per batch."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("observatory")
+    return source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("batch")
+
+
+def warm_up() -> None:
+    """Import Great Expectations and build its context ahead of the first suite."""
+    _batch_definition()
+
+
+def expectation_class(name: str) -> type:
+    """The GX class of a snake-case expectation type (`expect_column_values_to_be_between`)."""
+    import great_expectations.expectations as gxe
+
+    class_name = "".join(part.capitalize() for part in name.split("_"))
+    found = getattr(gxe, class_name, None)
+    if not isinstance(found, type):
+        raise ExpectationError(f"{name}: not a Great Expectations expectation")
+    return found
+
+
+def _row_condition(where: Mapping[str, Any], where_not: Mapping[str, Any]) -> Any:
+    """`where: {niveau: commune}` as a GX Condition (string conditions are deprecated in GX 1.9)."""
+    from great_expectations.expectations.row_conditions import Column
+
+    conditions = []
+    for column, value in where.items():
+        values = value if isinstance(value, list) else None
+        conditions.append(Column(column).is_in(values) if values else Column(column) == value)
+    for column, value in where_not.items():
+        values = value if isinstance(value, list) else None
+        conditions.append(Column(column).is_not_in(values) if values else Column(column) != value)
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined = combined & condition
+    return combined
+
+
+def gx_expectation(spec: ExpectationSpec, kwargs: dict[str, Any]) -> Any:
+    kwargs = dict(kwargs)
+    where, where_not = kwargs.pop("where", None) or {}, kwargs.pop("where_not", None) or {}
+    if where or where_not:
+        kwargs["row_condition"] = _row_condition(where, where_not)
+    try:
+        return expectation_class(spec.expectation)(**kwargs, meta={"check_name": spec.name})
+    except ExpectationError:
+        raise
+    except Exception as exc:  # pydantic's ValidationError from GX: wrong argument names/types
+        detail = " ".join(line.strip() for line in str(exc).strip().splitlines()[:3])
+        raise ExpectationError(f"{spec.name}: {spec.expectation}({kwargs}): {detail}") from exc
+
+
+def _validate(frame: Any, expectations: list[tuple[ExpectationSpec, dict[str, Any]]]) -> dict:
+    """Run expectations on one frame; check name -> GX result."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(
+        name="observatory", expectations=[gx_expectation(s, k) for s, k in expectations]
+    )
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    with warnings.catch_warnings():
+        # pandas warns that a regex with groups is not str.extract: GX only tests matches.
+        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular")
+        result = batch.validate(
+            suite,
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
+        )
+    return {r.expectation_config.meta["check_name"]: r for r in result.results}
+
+
+# --- reading batches --------------------------------------------------------------------------
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
+
+
+NUMERIC_SUFFIX = " (nombre)"
+"""A text column read as a number for drift totals, beside the text column itself."""
+
+
+def _frame(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    numeric: Sequence[str],
+    millesime: int | None,
+) -> Any:
+    """One batch as a pandas frame: the columns as stored, plus `<column> (nombre)` for the
+    columns whose totals are compared (raw columns are text)."""
+    select = [quote_identifier(c) for c in columns] + [
+        f"try_cast(replace({quote_identifier(c)}::varchar, ',', '.') as double) as "
+        f"{quote_identifier(c + NUMERIC_SUFFIX)}"
+        for c in numeric
+    ]
+    where = "" if millesime is None else f" where millesime = {int(millesime)}"
+    return con.execute(f"select {', '.join(select) or 'null as _'} from {table}{where}").df()
+
+
+def _previous(con: duckdb.DuckDBPyConnection, table: str, millesime: int) -> int | None:
+    row = con.execute(
+        f"select max(millesime) from {table} where millesime < ?", [millesime]
+    ).fetchall()[0]
+    return None if row[0] is None else int(row[0])
+
+
+def _drift_kwargs(
+    con: duckdb.DuckDBPyConnection, table: str, spec: ExpectationSpec, previous: int
+) -> tuple[dict[str, Any], Any]:
+    """Bounds for this millésime from the previous one; also what the previous one had."""
+    if spec.drift == "rows":
+        count = con.execute(
+            f"select count(*) from {table} where millesime = ?", [previous]
+        ).fetchall()[0][0]
+        allowed = max(spec.tolerance * count, spec.slack)
+        return {
+            "min_value": max(0, math.floor(count - allowed)),
+            "max_value": math.ceil(count + allowed),
+        }, int(count)
+    column = quote_identifier(spec.kwargs["column"])
+    if spec.drift == "sum":
+        total = con.execute(
+            f"select coalesce(sum(try_cast(replace({column}, ',', '.') as double)), 0) "
+            f"from {table} where millesime = ?",
+            [previous],
+        ).fetchall()[0][0]
+        allowed = abs(total) * spec.tolerance
+        return {**spec.kwargs, "min_value": total - allowed, "max_value": total + allowed}, total
+    values = [
+        r[0]
+        for r in con.execute(
+            f"select distinct {column} from {table} where millesime = ? and {column} is not null "
+            "order by 1",
+            [previous],
+        ).fetchall()
+    ]
+    return {**spec.kwargs, "value_set": values}, values
+
+
+# --- running a suite --------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)
+
+
+def _describe(
+    spec: ExpectationSpec, result: Any, kwargs: dict[str, Any], before: Any, previous: int | None
+) -> tuple[str, int | None, list[Any], Any]:
+    """What went wrong, in words: (message, unexpected count, sample, observed value)."""
+    details = result.result or {}
+    observed = _jsonable(details.get("observed_value"))
+    count = details.get("unexpected_count")
+    sample = _jsonable(details.get("partial_unexpected_list") or [])
+    exception = (result.exception_info or {}) if hasattr(result, "exception_info") else {}
+    if exception.get("raised_exception"):
+        text = str(exception.get("exception_message") or "the expectation raised an error")
+        return f"could not be evaluated: {text.splitlines()[0]}", None, [], None
+    if spec.drift == "keys":
+        missing = sorted(set(kwargs["value_set"]) - set(observed or []))
+        return (
+            f"{len(missing)} value(s) present in millésime {previous} are missing: "
+            f"{', '.join(map(str, missing[:SAMPLE_SIZE]))}",
+            len(missing),
+            missing[:SAMPLE_SIZE],
+            len(observed or []),
+        )
+    if spec.drift in ("rows", "sum"):
+        what = "rows" if spec.drift == "rows" else f"total {observed}"
+        shown = observed if spec.drift == "rows" else ""
+        return (
+            f"{shown} {what} against {before} in millésime {previous} (allowed "
+            f"{kwargs['min_value']:g} to {kwargs['max_value']:g})".strip(),
+            None,
+            [],
+            observed,
+        )
+    if spec.expectation == "expect_table_columns_to_match_set":
+        missing = sorted(set(kwargs["column_set"]) - set(observed or []))
+        return f"missing column(s): {', '.join(missing)}", len(missing), missing, observed
+    if count is not None:
+        total = details.get("element_count")
+        examples = ", ".join(repr(v) for v in sample[:SAMPLE_SIZE])
+        return (
+            f"{count} of {total} row(s) fail {spec.expectation}"
+            + (f" (e.g. {examples})" if examples else ""),
+            int(count),
+            sample,
+            observed,
+        )
+    return f"observed {observed}", None, [], observed
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
+    """Every expectation of the suite: table-level ones once, the others on every batch."""
+    if not table_exists(con, suite.table):
+        return [
+            Outcome(
+                suite.dataset,
+                suite.table,
+                None,
+                s.name,
+                s.expectation,
+                s.column,
+                s.severity,
+                False,
+                f"{suite.dataset}: {suite.table} does not exist: build it first",
+            )
+            for s in suite.expectations
+        ]
+    columns = _table_columns(con, suite.table)
+    schema = [(s, dict(s.kwargs), None, None) for s in suite.expectations if _is_schema(s)]
+    outcomes = _evaluate(
+        suite, con.execute(f"select * from {suite.table} limit 0").df(), schema, None
+    )
+    batches: list[int | None] = [None]
+    if suite.by_millesime:
+        batches = [
+            int(r[0])
+            for r in con.execute(
+                f"select distinct millesime from {suite.table} order by 1"
+            ).fetchall()
+        ]
+    for millesime in batches:
+        outcomes.extend(_run_batch(con, suite, columns, millesime))
+    reported = {o.check_name for o in outcomes}
+    for spec in suite.expectations:
+        if spec.name not in reported:  # drift on the first millésime, or an empty table
+            why = "no previous millésime to compare with" if spec.drift else "no rows to check"
+            outcomes.append(
+                Outcome(
+                    suite.dataset,
+                    suite.table,
+                    None,
+                    spec.name,
+                    spec.expectation,
+                    spec.column,
+                    spec.severity,
+                    True,
+                    f"{suite.dataset}: {spec.name}: {why}",
+                )
+            )
+    return outcomes
+
+
+def _is_schema(spec: ExpectationSpec) -> bool:
+    return spec.expectation in SCHEMA_EXPECTATIONS
+
+
+Planned = tuple[ExpectationSpec, dict[str, Any], Any, int | None]
+
+
+def _run_batch(
+    con: duckdb.DuckDBPyConnection, suite: Suite, columns: list[str], millesime: int | None
+) -> list[Outcome]:
+    """The row-level expectations of one batch, in one GX validation on one frame."""
+    planned: list[Planned] = []
+    for spec in suite.expectations:
+        if _is_schema(spec):
+            continue
+        kwargs, before, previous = dict(spec.kwargs), None, None
+        if spec.drift:
+            if millesime is None:
+                continue
+            previous = _previous(con, suite.table, millesime)
+            if previous is None:
+                continue
+            kwargs, before = _drift_kwargs(con, suite.table, spec, previous)
+            if spec.drift == "sum":
+                kwargs["column"] = spec.kwargs["column"] + NUMERIC_SUFFIX
+        planned.append((spec, kwargs, before, previous))
+    if not planned:
+        return []
+    used = {c for spec, *_ in planned if spec.drift != "sum" for c in spec.columns_used()}
+    numeric = sorted({spec.kwargs["column"] for spec, *_ in planned if spec.drift == "sum"})
+    frame = _frame(con, suite.table, sorted(used & set(columns)), numeric, millesime)
+    if frame.empty and millesime is None:
+        return []
+    return _evaluate(suite, frame, planned, millesime)
+
+
+def _evaluate(
+    suite: Suite, frame: Any, planned: list[Planned], millesime: int | None
+) -> list[Outcome]:
+    if not planned:
+        return []
+    results = _validate(frame, [(spec, kwargs) for spec, kwargs, _, _ in planned])
+    outcomes = []
+    for spec, kwargs, before, previous in planned:
+        result = results[spec.name]
+        message, count, sample, observed = _describe(spec, result, kwargs, before, previous)
+        where = suite.dataset + (f" {millesime}" if millesime is not None else "")
+        column = f", column {spec.column}" if spec.column else ""
+        outcomes.append(
+            Outcome(
+                suite.dataset,
+                suite.table,
+                millesime,
+                spec.name,
+                spec.expectation,
+                spec.column,
+                spec.severity,
+                bool(result.success),
+                f"{where}{column}: {spec.name}: " + ("ok" if result.success else message),
+                count,
+                sample if not result.success else [],
+                observed,
+            )
+        )
+    return outcomes
+
+
+# --- results in the warehouse, and the HTML report --------------------------------------------
+
+
+def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        create table if not exists {RESULTS_TABLE} (
+            run_id varchar, checked_at timestamp, dataset varchar, table_name varchar,
+            millesime integer, check_name varchar, expectation varchar, column_name varchar,
+            severity varchar, success boolean, unexpected_count bigint,
+            unexpected_sample varchar, observed_value varchar, message varchar, engine varchar
+        )
+        """
+    )
+    con.execute(
+        f"comment on table {RESULTS_TABLE} is 'Every validation result of every run: one row "
+        "per run x table x millésime x expectation. Grain: run_id x table_name x millesime x "
+        "check_name.'"
+    )
+
+
+def record(con: duckdb.DuckDBPyConnection, run_id: str, outcomes: Iterable[Outcome]) -> None:
+    ensure_results_table(con)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        [
+            run_id,
+            now,
+            o.dataset,
+            o.table,
+            o.millesime,
+            o.check_name,
+            o.expectation,
+            o.column,
+            o.severity,
+            o.success,
+            o.unexpected_count,
+            json.dumps(_jsonable(o.sample), ensure_ascii=False),
+            json.dumps(_jsonable(o.observed), ensure_ascii=False)[:2000],
+            o.message,
+            o.engine,
+        ]
+        for o in outcomes
+    ]
+    if rows:
+        con.executemany(
+            f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def report_path(settings: Settings, run_id: str) -> Path:
+    return settings.warehouse_dir / "validation" / f"{run_id}.html"
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2733}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #d9dee4;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f2f4f7}.ok{color:#1a7f37}.fail{color:#b42318;font-weight:600}
+.warn{color:#b54708;font-weight:600}.summary span{margin-right:1.5rem}
+code{font-size:.85rem}
+"""
+
+
+def write_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> Path:
+    """The run's results as one self-contained HTML page (failures first)."""
+    rows = con.execute(
+        f"""
+        select dataset, millesime, check_name, expectation, column_name, severity, success,
+            unexpected_count, unexpected_sample, message, engine, checked_at
+        from {RESULTS_TABLE} where run_id = ?
+        order by success, severity, dataset, millesime nulls first, check_name
+        """,
+        [run_id],
+    ).fetchall()
+    failed = sum(1 for r in rows if not r[6] and r[5] == "error")
+    warned = sum(1 for r in rows if not r[6] and r[5] == "warn")
+    body = []
+    for (
+        dataset,
+        millesime,
+        check,
+        expectation,
+        column,
+        severity,
+        success,
+        count,
+        sample,
+        message,
+        engine,
+        _,
+    ) in rows:
+        status = (
+            ("ok", "passed")
+            if success
+            else (("fail", "FAILED") if severity == "error" else ("warn", "WARNING"))
+        )
+        cells = [
+            dataset,
+            "" if millesime is None else str(millesime),
+            check,
+            f"<code>{html.escape(expectation)}</code>",
+            column or "",
+            severity,
+            f'<span class="{status[0]}">{status[1]}</span>',
+            "" if count is None else str(count),
+            html.escape(sample if sample not in ("[]", "null") else ""),
+            html.escape(message),
+            engine,
+        ]
+        body.append(
+            "<tr>"
+            + "".join(
+                f"<td>{c}</td>" if i in (3, 6, 8, 9) else f"<td>{html.escape(c)}</td>"
+                for i, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    page = f"""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Validation {html.escape(run_id)}</title>
+<style>{_STYLE}</style></head><body>
+<h1>Validation report</h1>
+<p>Run <code>{html.escape(run_id)}</code>, {len(rows)} results, written
+{datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}. Blocking failures stop publication; the
+previous published edition stays.</p>
+<p class="summary"><span class="ok">{len(rows) - failed - warned} passed</span>
+<span class="fail">{failed} failed (blocking)</span><span class="warn">{warned} warnings</span></p>
+<table><thead><tr><th>dataset / table</th><th>millésime</th><th>check</th><th>expectation</th>
+<th>column</th><th>severity</th><th>result</th><th>unexpected</th><th>sample</th><th>message</th>
+<th>engine</th></tr></thead><tbody>
+{"".join(body)}
+</tbody></table></body></html>
+"""
+    path = report_path(settings, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(page, encoding="utf-8")
+    temporary.replace(path)
+    return path
