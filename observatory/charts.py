@@ -22,6 +22,7 @@ WIDTH = 760
 
 
 def _attr(text: str) -> str:
+    """Escape an attribute value: labels come from the data (names with quotes, ampersands)."""
     return escape(text, quote=True)
 
 

@@ -69,6 +69,7 @@ class PublishedColumn:
 
 
 def _split(comment: str | None) -> tuple[str, str | None]:
+    """Description and grain, which sql_models writes into one table comment."""
     text = (comment or "").strip()
     if GRAIN_MARKER in text:
         description, grain = text.rsplit(GRAIN_MARKER, 1)

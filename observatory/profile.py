@@ -790,6 +790,7 @@ LIBELLES_INDICATEURS = {
 
 
 def _values(items: list | None) -> tuple[float | None, ...]:
+    """A SQL list (one value per reference, NULL kept) as floats: DECIMAL or BIGINT alike."""
     return tuple(None if v is None else float(v) for v in items or [])
 
 

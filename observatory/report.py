@@ -39,6 +39,10 @@ GAMMES_COURTES = {
     "superieure": "supérieure",
     "sante": "santé",
 }
+NO_AGES = (
+    "Pas de structure par âge pour ce territoire : aucun praticien recensé, ou les sources "
+    "d'âge (ameli, DREES) ne sont pas chargées."
+)
 SOURCES_AGES = {
     "drees": "DREES (tous médecins en activité)",
     "ameli": "ameli (libéraux)",
@@ -73,10 +77,12 @@ def _table(
 
 
 def _comparison_rows(items: Sequence[Comparison]) -> list[list[str]]:
+    """One text row per indicator: its label, then the territory and each reference."""
     return [[c.label, *(format_value(v, c.unit) for v in c.values)] for c in items]
 
 
 def _heading(text: str) -> str:
+    """An underlined section title: sections stay findable when the output is scrolled."""
     return f"\n{text}\n{'=' * len(text)}"
 
 
@@ -221,36 +227,39 @@ def render_text(profile: Profile) -> str:
     out.append(_table(["profession", "effectif", *names], rows))
 
     out.append(_heading("Âge des praticiens"))
-    out.append("effectifs par tranche d'âge, puis part des 60 ans et plus :")
-    rows = []
-    for age in profile.ageing:
-        rows.append(
-            [
-                age.label,
-                f"{age.source} {age.annee}",
-                *(french_number(t, 1) for t in age.tranches),
-                *(format_value(v, "part") for v in age.part_60_ans_et_plus),
-                format_value(age.departs_5_ans_estimes, "effectif"),
-            ]
+    if not profile.ageing:
+        out.append(NO_AGES)
+    else:
+        out.append("effectifs par tranche d'âge, puis part des 60 ans et plus :")
+        rows = []
+        for age in profile.ageing:
+            rows.append(
+                [
+                    age.label,
+                    f"{age.source} {age.annee}",
+                    *(french_number(t, 1) for t in age.tranches),
+                    *(format_value(v, "part") for v in age.part_60_ans_et_plus),
+                    format_value(age.departs_5_ans_estimes, "effectif"),
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    "profession",
+                    "source",
+                    "< 40",
+                    "40-54",
+                    "55-59",
+                    "60-64",
+                    "65 +",
+                    *(f"60+ {n}" for n in names),
+                    "départs 5 ans",
+                ],
+                rows,
+                left=2,
+            )
         )
-    out.append(
-        _table(
-            [
-                "profession",
-                "source",
-                "< 40",
-                "40-54",
-                "55-59",
-                "60-64",
-                "65 +",
-                *(f"60+ {n}" for n in names),
-                "départs 5 ans",
-            ],
-            rows,
-            left=2,
-        )
-    )
-    out.extend(_ageing_notes(profile))
+        out.extend(_ageing_notes(profile))
 
     out.append(_heading(f"Accès aux médecins généralistes (APL {profile.millesime_apl or 'n.d.'})"))
     out.append(_table(["indicateur", *names], _comparison_rows(profile.accessibility)))
@@ -315,6 +324,7 @@ def _services(count: int) -> str:
 
 
 def _sources_line(profile: Profile) -> str:
+    """Which editions the figures come from: a diagnostic without its dates is unusable."""
     return (
         f"Sources : populations {profile.millesime_population or 'n.d.'}, BPE "
         f"{profile.millesime_bpe or 'n.d.'}, Annuaire santé {profile.millesime_sante or 'n.d.'}; "
@@ -323,6 +333,7 @@ def _sources_line(profile: Profile) -> str:
 
 
 def _ageing_notes(profile: Profile) -> list[str]:
+    """The caveats of the age figures, said where the figures are (estimates, assumptions)."""
     notes = []
     if any(a.estimation for a in profile.ageing):
         notes.append(
@@ -419,6 +430,7 @@ window.onerror = function (message) {
 
 
 def _series(refs: Sequence[Reference]) -> list[tuple[str, str]]:
+    """(name, colour) per reference: the same colour means the same place in every chart."""
     return [(r.long, COULEURS_REFERENCES[r.role]) for r in refs]
 
 
@@ -751,7 +763,9 @@ def render_html(profile: Profile, generated_at: dt.datetime | None = None) -> st
                 ],
             )
         )
-    if profile.ageing:
+    if not profile.ageing:
+        parts.append(f"<h3>Âge des praticiens</h3><p>{escape(NO_AGES)}</p>")
+    else:
         parts.append("<h3>Âge des praticiens</h3>")
         parts.append(charts.legend(list(zip(TRANCHES_AGE, COULEURS_TRANCHES, strict=True))))
         parts.append(
