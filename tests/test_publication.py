@@ -266,16 +266,28 @@ KILLED = textwrap.dedent(
         publish._copy_schema = copy_then_pause
     else:  # the new edition is complete, the switch has not happened
         publish._switch = pause
+    if sys.argv[3:]:
+        from observatory.cli import main
+
+        sys.exit(main(sys.argv[3:]))
     from observatory.settings import load_settings
+
     publish.publish(load_settings())
     """
 )
 
 
+BUILD = ["build", "--select", 'key:"published/observatory"']
+"""`observatory build` of the publication alone: the whole CLI path (writer lock held for the
+run, Dagster in-process run) without rebuilding the models."""
+
+
 @pytest.mark.parametrize(
-    "where", ["copy", "switch"], ids=["killed-while-copying", "killed-before-the-switch"]
+    "where, command",
+    [("copy", []), ("switch", []), ("copy", BUILD)],
+    ids=["killed-while-copying", "killed-before-the-switch", "observatory-build-killed"],
 )
-def test_a_refresh_killed_mid_publication_leaves_the_edition_intact(home, tmp_path, where):
+def test_a_refresh_killed_mid_publication_leaves_the_edition_intact(home, tmp_path, where, command):
     settings = settings_for(home)
     before = current(settings)
     published = digest(settings.published_path)
@@ -284,7 +296,7 @@ def test_a_refresh_killed_mid_publication_leaves_the_edition_intact(home, tmp_pa
     script.write_text(KILLED, encoding="utf-8")
     env = {**os.environ, "OBSERVATORY_HOME": str(home), "PYTHONPATH": str(REPOSITORY)}
     process = subprocess.Popen(
-        [sys.executable, str(script), where, str(marker)],
+        [sys.executable, str(script), where, str(marker), *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
