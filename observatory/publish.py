@@ -332,10 +332,7 @@ def _switch(settings: Settings, edition_id: str) -> None:
     root = settings.published_dir
     folder = editions_dir(settings) / edition_id
     temporary = root / f"{SWITCH_PREFIX}{uuid.uuid4().hex}.duckdb"
-    try:
-        os.link(folder / DATABASE_NAME, temporary)
-    except OSError:  # a file system without hard links: a copy works too, at the cost of space
-        shutil.copyfile(folder / DATABASE_NAME, temporary)
+    _link_or_copy(folder / DATABASE_NAME, temporary)
     os.replace(temporary, settings.published_path)
     link = root / f"{SWITCH_PREFIX}{uuid.uuid4().hex}"
     os.symlink(Path(EDITIONS_FOLDER) / edition_id, link)
@@ -404,12 +401,75 @@ def verify_edition(edition: Edition) -> list[str]:
     if not manifest:
         return [MANIFEST_NAME]
     expected = [(manifest["database"]["path"], manifest["database"]["sha256"])]
-    expected += [(t["parquet"]["path"], t["parquet"]["sha256"]) for t in manifest["tables"]]
+    expected += [
+        (t["parquet"]["path"], t["parquet"]["sha256"]) for t in manifest["tables"] if t["parquet"]
+    ]
     return [
         path
         for path, sha256 in expected
         if not (edition.folder / path).is_file() or _sha256(edition.folder / path) != sha256
     ]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links: a copy works too, at the cost of space
+        shutil.copyfile(source, target)
+
+
+def _adopt_unlisted(settings: Settings) -> str | None:
+    """Keep a published file that is no edition's (published before editions existed) as an
+    edition of its own, so the first publication after an upgrade can be rolled back too."""
+    published = settings.published_path
+    folder = editions_dir(settings)
+    folders = [e.folder for e in list_editions(settings)]
+    if not published.is_file() or _current_id(settings, folders) is not None:
+        return None
+    stamp = datetime.fromtimestamp(published.stat().st_mtime, UTC).replace(tzinfo=None)
+    edition_id = stamp.strftime("%Y%m%dT%H%M%S.%fZ")
+    building = folder / f"{BUILDING_PREFIX}{edition_id}"
+    building.mkdir(parents=True)
+    try:
+        database = building / DATABASE_NAME
+        _link_or_copy(published, database)
+        con = duckdb.connect(str(database), read_only=True)
+        try:
+            names = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = current_database() order by 1, 2"
+            ).fetchall()
+            tables = [
+                {
+                    "table": f"{schema}.{name}",
+                    "rows": con.execute(
+                        f"select count(*) from {schema}.{quote_identifier(name)}"
+                    ).fetchall()[0][0],
+                    "parquet": None,
+                }
+                for schema, name in names
+            ]
+        finally:
+            con.close()
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "edition": edition_id,
+            "built_at": stamp.isoformat(),
+            "adopted": "published before editions existed: no Parquet files, no source versions",
+            "database": {
+                "path": DATABASE_NAME,
+                "bytes": database.stat().st_size,
+                "sha256": _sha256(database),
+            },
+            "tables": tables,
+            "sources": [],
+        }
+        _write_json(building / MANIFEST_NAME, manifest)
+        os.rename(building, folder / edition_id)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return edition_id
 
 
 # --- the operations ------------------------------------------------------------------------------
@@ -423,6 +483,7 @@ def publish(settings: Settings, schemas: Sequence[str] = PUBLISHED_SCHEMAS) -> P
     # (it holds the writer for the whole run), so two processes never wait for each other.
     with writer(settings) as con, _publication_lock(settings):
         _clean_leftovers(settings)
+        _adopt_unlisted(settings)
         building = editions_dir(settings) / f"{BUILDING_PREFIX}{edition_id}"
         building.mkdir(parents=True)
         try:
@@ -489,8 +550,8 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     """The published edition, built after every mart (and its blocking checks) succeeded.
 
     Dagster is imported here, not with the module: publishing, listing editions and rolling
-    back need only DuckDB, so the CLI's `editions` / `rollback` and a publishing process start
-    in a fraction of Dagster's import time.
+    back need only DuckDB, so a process that only does those starts in a fraction of Dagster's
+    import time.
     """
     import dagster as dg
 

@@ -30,6 +30,7 @@ from observatory.publish import (
     list_editions,
     publish,
     rollback,
+    verify_edition,
 )
 from observatory.settings import Settings
 from tests.conftest import REPOSITORY, digest, make_settings
@@ -183,6 +184,18 @@ def test_rollback_restores_the_previous_edition_and_old_editions_are_pruned(home
     finally:
         reader.close()
     assert current(settings) == fourth
+
+
+def test_a_file_published_before_editions_is_kept_as_an_edition(home):
+    settings = settings_for(home)
+    shutil.rmtree(settings.published_dir / "editions")
+    (settings.published_dir / CURRENT_LINK).unlink()
+    legacy = digest(settings.published_path)  # a plain file, as publications used to leave
+    publish(settings)
+    adopted, new = list_editions(settings)
+    assert new.current and "adopted" in adopted.manifest and not verify_edition(adopted)
+    assert rollback(settings)[0].id == adopted.id
+    assert digest(settings.published_path) == legacy
 
 
 READER = textwrap.dedent(
