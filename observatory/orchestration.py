@@ -172,7 +172,10 @@ def check_releases(
     after that (another release, or the same URL republished) requests a new run.
     """
     say = log or (lambda _m: None)
-    seen: dict[str, str] = json.loads(cursor) if cursor else {}
+    try:
+        seen: dict[str, str] = json.loads(cursor) if cursor else {}
+    except ValueError:  # a cursor reset by hand in the UI: start afresh
+        seen = {}
     if settings.source not in ("live", "mirror"):
         problem = f"source mode {settings.source!r} downloads nothing: no release to look for"
         return ReleaseCheck([], cursor or "{}", [problem], 0)
