@@ -34,7 +34,7 @@ from observatory.publish import PublicationError
 from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
 from observatory.sql_models import ModelError
 from observatory.territories import CustomTerritoriesError
-from observatory.validation import report_path
+from observatory.validation import report_path, wait_for_warm_up
 from observatory.warehouse import WarehouseBusyError, table_exists, writer
 
 SQL_SCHEMAS = ("staging", "intermediate", "quarantine", "marts")
@@ -277,7 +277,6 @@ def build(
         summary.failure = "nothing to build in this source mode"
         return summary
     job = defs.resolve_implicit_global_asset_job_def()
-    _warm_up_validation()
     dagster_logger = logging.getLogger("dagster")
     previous_level = dagster_logger.level
     dagster_logger.setLevel(log_level)
@@ -291,6 +290,7 @@ def build(
             )
     finally:
         dagster_logger.setLevel(previous_level)
+        wait_for_warm_up()
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         rows = materialization.metadata.get("dagster/row_count")
@@ -330,16 +330,6 @@ def build(
     elif failed_checks:
         summary.failure = "check(s) failed: " + ", ".join(failed_checks)
     return summary
-
-
-def _warm_up_validation() -> None:
-    """Import Great Expectations (seconds) in a thread while the first steps ingest files, so the
-    checks do not wait for it."""
-    import threading
-
-    from observatory.validation import warm_up
-
-    threading.Thread(target=warm_up, name="gx-import", daemon=True).start()
 
 
 def _failure_message(event: object) -> str:

@@ -26,7 +26,7 @@ from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
 from observatory.sources import parser_for, relation_sql
 from observatory.sources.tabular import FILE_TABLE, ParseError, match_columns, read_file
-from observatory.validation import Outcome, record, write_report
+from observatory.validation import Outcome, record, warm_up_in_background, write_report
 from observatory.warehouse import quote_identifier, table_exists, writer
 
 PARSER_VERSION = "1"
@@ -361,6 +361,7 @@ def ingest_one(
             raise
         finally:
             con.execute("drop table if exists _observatory_stage")
+    warm_up_in_background()  # new rows will be validated
     say(f"{item.label}: loaded {rows} rows from {local.published.name} ({item.origine})")
     return IngestReport(
         dataset.id, item.millesime, "loaded", item.origine, source, sha256, size, rows, extra

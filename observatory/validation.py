@@ -11,11 +11,13 @@ readable HTML report written from that table.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import math
+import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +56,7 @@ class Outcome:
     sample: list[Any] = field(default_factory=list)
     observed: Any = None
     engine: str = "great_expectations"
+    fingerprint: str | None = None
 
     @property
     def blocking_failure(self) -> bool:
@@ -75,9 +78,22 @@ def _batch_definition() -> Any:
     return source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("batch")
 
 
-def warm_up() -> None:
-    """Import Great Expectations and build its context ahead of the first suite."""
-    _batch_definition()
+_WARM_UP: list[threading.Thread] = []
+
+
+def warm_up_in_background() -> None:
+    """Import Great Expectations (seconds) in a thread once new data is being loaded, so the
+    suites that will run on it do not wait; a refresh that loads nothing never imports it."""
+    if not _WARM_UP:
+        thread = threading.Thread(target=_batch_definition, name="gx-import", daemon=True)
+        _WARM_UP.append(thread)
+        thread.start()
+
+
+def wait_for_warm_up() -> None:
+    """Join the import thread (a daemon thread importing at interpreter exit can crash it)."""
+    for thread in _WARM_UP:
+        thread.join()
 
 
 def expectation_class(name: str) -> type:
@@ -293,13 +309,19 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
                 s.severity,
                 False,
                 f"{suite.dataset}: {suite.table} does not exist: build it first",
+                engine="not evaluated",
             )
             for s in suite.expectations
         ]
     columns = _table_columns(con, suite.table)
     schema = [(s, dict(s.kwargs), None, None) for s in suite.expectations if _is_schema(s)]
-    outcomes = _evaluate(
-        suite, con.execute(f"select * from {suite.table} limit 0").df(), schema, None
+    outcomes = _evaluate_cached(
+        con,
+        suite,
+        lambda: con.execute(f"select * from {suite.table} limit 0").df(),
+        schema,
+        None,
+        content=",".join(columns),
     )
     batches: list[int | None] = [None]
     if suite.by_millesime:
@@ -326,6 +348,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
                     spec.severity,
                     True,
                     f"{suite.dataset}: {spec.name}: {why}",
+                    engine="not evaluated",
                 )
             )
     return outcomes
@@ -361,10 +384,105 @@ def _run_batch(
         return []
     used = {c for spec, *_ in planned if spec.drift != "sum" for c in spec.columns_used()}
     numeric = sorted({spec.kwargs["column"] for spec, *_ in planned if spec.drift == "sum"})
-    frame = _frame(con, suite.table, sorted(used & set(columns)), numeric, millesime)
-    if frame.empty and millesime is None:
+    selected = sorted(used & set(columns))
+    content = _content_hash(con, suite.table, [*selected, *numeric], millesime)
+    if content.startswith("0:") and millesime is None:
+        return []  # an empty table: nothing to check
+    return _evaluate_cached(
+        con,
+        suite,
+        lambda: _frame(con, suite.table, selected, numeric, millesime),
+        planned,
+        millesime,
+        content,
+    )
+
+
+def _content_hash(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], millesime: int | None
+) -> str:
+    """Rows and an order-independent hash of the columns a batch is checked on (one scan)."""
+    where = "" if millesime is None else f" where millesime = {int(millesime)}"
+    values = ", ".join(quote_identifier(c) for c in columns) or "1"
+    row = con.execute(
+        f"select count(*), coalesce(sum(hash({values})), 0)::varchar from {table}{where}"
+    ).fetchall()[0]
+    return f"{row[0]}:{row[1]}"
+
+
+def _fingerprint(spec: ExpectationSpec, kwargs: dict[str, Any], content: str) -> str:
+    """What a result depends on: the expectation, its arguments (drift bounds included), and the
+    content of the batch. Equal fingerprints give equal results."""
+    text = json.dumps(
+        [spec.name, spec.expectation, spec.severity, _jsonable(kwargs), content], sort_keys=True
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cached(
+    con: duckdb.DuckDBPyConnection, table: str, millesime: int | None, fingerprints: list[str]
+) -> dict[str, tuple]:
+    """The latest stored result of each fingerprint (this table and batch), if any."""
+    if not fingerprints or not table_exists(con, RESULTS_TABLE):
+        return {}
+    rows = con.execute(
+        f"""
+        select fingerprint, success, unexpected_count, unexpected_sample, observed_value,
+            message, run_id
+        from {RESULTS_TABLE}
+        where table_name = ? and millesime is not distinct from ?
+            and fingerprint in (select unnest(?::varchar[]))
+        qualify row_number() over (partition by fingerprint order by checked_at desc) = 1
+        """,
+        [table, millesime, fingerprints],
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def _evaluate_cached(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    frame: Callable[[], Any],
+    planned: list[Planned],
+    millesime: int | None,
+    content: str,
+) -> list[Outcome]:
+    """Reuse the stored result of every expectation whose fingerprint is unchanged (a no-op
+    refresh runs no Great Expectations at all); evaluate the others on the batch's frame."""
+    if not planned:
         return []
-    return _evaluate(suite, frame, planned, millesime)
+    prints = [_fingerprint(spec, kwargs, content) for spec, kwargs, _, _ in planned]
+    known = _cached(con, suite.table, millesime, prints)
+    outcomes: list[Outcome] = []
+    missing = [(item, fp) for item, fp in zip(planned, prints, strict=True) if fp not in known]
+    for (spec, *_), fp in zip(planned, prints, strict=True):
+        if fp in known:
+            success, count, sample, observed, message, run_id = known[fp]
+            outcomes.append(
+                Outcome(
+                    suite.dataset,
+                    suite.table,
+                    millesime,
+                    spec.name,
+                    spec.expectation,
+                    spec.column,
+                    spec.severity,
+                    bool(success),
+                    message,
+                    count,
+                    json.loads(sample) if sample else [],
+                    json.loads(observed) if observed else None,
+                    engine=f"unchanged since {run_id}",
+                    fingerprint=fp,
+                )
+            )
+    if missing:
+        evaluated = _evaluate(suite, frame(), [item for item, _ in missing], millesime)
+        for outcome, (_, fp) in zip(evaluated, missing, strict=True):
+            outcome.fingerprint = fp
+        outcomes.extend(evaluated)
+    order = {spec.name: i for i, (spec, *_) in enumerate(planned)}
+    return sorted(outcomes, key=lambda o: order[o.check_name])
 
 
 def _evaluate(
@@ -408,10 +526,12 @@ def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
             run_id varchar, checked_at timestamp, dataset varchar, table_name varchar,
             millesime integer, check_name varchar, expectation varchar, column_name varchar,
             severity varchar, success boolean, unexpected_count bigint,
-            unexpected_sample varchar, observed_value varchar, message varchar, engine varchar
+            unexpected_sample varchar, observed_value varchar, message varchar, engine varchar,
+            fingerprint varchar
         )
         """
     )
+    con.execute(f"alter table {RESULTS_TABLE} add column if not exists fingerprint varchar")
     con.execute(
         f"comment on table {RESULTS_TABLE} is 'Every validation result of every run: one row "
         "per run x table x millésime x expectation. Grain: run_id x table_name x millesime x "
@@ -436,17 +556,24 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, outcomes: Iterable[Outco
             o.success,
             o.unexpected_count,
             json.dumps(_jsonable(o.sample), ensure_ascii=False),
-            json.dumps(_jsonable(o.observed), ensure_ascii=False)[:2000],
+            _bounded_json(o.observed),
             o.message,
             o.engine,
+            o.fingerprint,
         ]
         for o in outcomes
     ]
     if rows:
         con.executemany(
-            f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+
+
+def _bounded_json(value: Any, limit: int = 2000) -> str:
+    """JSON of an observed value, replaced by a JSON string of its start when too long."""
+    text = json.dumps(_jsonable(value), ensure_ascii=False)
+    return text if len(text) <= limit else json.dumps(text[:limit] + "…", ensure_ascii=False)
 
 
 def report_path(settings: Settings, run_id: str) -> Path:

@@ -86,6 +86,19 @@ def test_second_run_changes_nothing(tmp_path, sample_build):
     assert published_after.pop(log)[0] == 2 * published_before.pop(log)[0]
     assert warehouse_after == warehouse_before
     assert published_after == published_before
+    # Nothing changed, so no expectation ran again: each result is the stored one, named as such.
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        engines = dict(
+            con.execute(
+                "select case when engine like 'unchanged since %' then 'reused' else engine end, "
+                "count(*) from meta.validation_results where run_id = ? group by 1",
+                [second.report.stem],
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert engines.get("reused", 0) > 150 and "great_expectations" not in engines
     editions = sum(len(d.millesimes) for d in load_catalog(settings.catalog_dir))
     assert warehouse_before["meta.ingestions"][0] == editions  # one row per dataset-millésime
 
