@@ -79,6 +79,10 @@ def mirror(tmp_path: Path) -> Iterator[tuple[str, type[MirrorHandler]]]:
         server.server_close()
 
 
+RAW_AND_STAGING = 'key:"raw/*" or key:"staging/*"'
+"""Every download, parsed and typed: what mirror mode changes (the models after are the same)."""
+
+
 def test_mirror_mode_downloads_parses_and_revalidates(tmp_path, mirror, sample_build):
     base, handler = mirror
     settings = make_settings(
@@ -86,7 +90,7 @@ def test_mirror_mode_downloads_parses_and_revalidates(tmp_path, mirror, sample_b
         OBSERVATORY_SOURCE="mirror",
         OBSERVATORY_MIRROR_URL=base,
     )
-    first = build(settings)
+    first = build(settings, RAW_AND_STAGING)
     assert first.success, first.failure
     _, sample_summary = sample_build
 
@@ -104,7 +108,7 @@ def test_mirror_mode_downloads_parses_and_revalidates(tmp_path, mirror, sample_b
 
     handler.log.clear()
     before = digest(settings.warehouse_path, without=RUN_LOG)
-    second = build(settings)
+    second = build(settings, RAW_AND_STAGING)
     assert second.success, second.failure
     assert sorted({code for _, code in handler.log}) == [304]  # nothing downloaded again
     assert len(handler.log) == editions

@@ -195,7 +195,7 @@ def test_target_cog_is_a_setting(tmp_path):
             write(tmp_path, "code_commune,code_territoire,libelle,niveau\n01926,P,P,pays\n")
         ),
     )
-    summary = build(settings)
+    summary = build(settings, '+key:"marts/territoires" or key:"published/observatory"')
     assert summary.success, summary.failure
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:

@@ -273,6 +273,10 @@ def test_validate_command_reports_without_building(copy_of_sample, capsys):
             "update marts.population set population_municipale = -1 "
             "where niveau = 'commune' and code_territoire = '01901'"
         )
+        con.execute(  # a code of an older geography: 01925 merged into 01924 in 2026
+            "update marts.population set code_territoire = '01925' "
+            "where niveau = 'commune' and code_territoire = '01902'"
+        )
         con.execute(
             "update marts.services__densite set nb_equipements = nb_equipements + 1 "
             "where rowid = (select min(rowid) from marts.services__densite "
@@ -285,6 +289,7 @@ def test_validate_command_reports_without_building(copy_of_sample, capsys):
     assert main(["--home", home, "validate", "marts.population"]) == 1
     out, err = capsys.readouterr()
     assert "marts.population" in out and "population_municipale" in out
+    assert "codes_connus__population" in out and "'01925'" in out
     assert "blocking check(s) failed" in err
     report = next(line for line in out.splitlines() if line.startswith("validation report:"))
     page = Path(report.split(": ", 1)[1]).read_text(encoding="utf-8")
