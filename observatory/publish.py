@@ -556,6 +556,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     import dagster as dg
 
     from observatory.resources import WRITER_POOL
+    from observatory.validation import report_path
 
     @dg.asset(
         key=dg.AssetKey(["published", "observatory"]),
@@ -572,11 +573,16 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     )
     def published(context):  # type: ignore[no-untyped-def]  # Dagster resolves annotations
         # in module globals, where dagster is not imported (see above)
-        result = publish(context.resources.observatory.settings())
+        settings = context.resources.observatory.settings()
+        result = publish(settings)
         assert result.folder is not None
+        report = report_path(settings, context.run.run_id)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),
+                "validation_report": dg.MetadataValue.path(str(report))
+                if report.is_file()
+                else "no check ran in this run",
                 "edition": result.edition,
                 "manifest": dg.MetadataValue.path(str(result.folder / MANIFEST_NAME)),
                 "editions_removed": ", ".join(result.removed) or "none",
