@@ -7,6 +7,7 @@ with one line on stderr starting with `error:` and a non-zero exit code, never a
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -203,6 +204,7 @@ class BuildSummary:
     failure: str = ""
     report: Path | None = None
     check_messages: dict[str, str] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -281,9 +283,10 @@ def build(
     previous_level = dagster_logger.level
     dagster_logger.setLevel(log_level)
     try:
+        instance = dg.DagsterInstance.get() if record else dg.DagsterInstance.ephemeral()
         with writer(settings):  # one connection and one lock for every step of the run
             result = job.execute_in_process(
-                instance=dg.DagsterInstance.get() if record else dg.DagsterInstance.ephemeral(),
+                instance=instance,
                 asset_selection=sorted(keys),
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
@@ -291,6 +294,11 @@ def build(
     finally:
         dagster_logger.setLevel(previous_level)
         wait_for_warm_up()
+    summary.step_seconds = {
+        stats.step_key: round(stats.end_time - stats.start_time, 3)
+        for stats in instance.get_run_step_stats(result.run_id)
+        if stats.start_time is not None and stats.end_time is not None
+    }
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         rows = materialization.metadata.get("dagster/row_count")
@@ -354,6 +362,8 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     summary = build(
         settings, args.select, "INFO" if args.verbose else "CRITICAL", record=args.record
     )
+    if args.timings:
+        Path(args.timings).write_text(json.dumps(summary.step_seconds, indent=1), encoding="utf-8")
     if summary.tables:
         print("\ntables built")
         print(format_table(["table", "rows"], sorted(summary.tables)))
@@ -597,6 +607,9 @@ def parser() -> argparse.ArgumentParser:
         "--record",
         action="store_true",
         help="record the run in the Dagster instance (DAGSTER_HOME) so `make dev` shows it",
+    )
+    build_parser.add_argument(
+        "--timings", metavar="FILE", help="write each step's wall seconds as JSON (benchmarks)"
     )
     build_parser.set_defaults(run=cmd_build)
     commands.add_parser("status", help="what was ingested, from where, when").set_defaults(
