@@ -33,7 +33,7 @@ from observatory.ingest import (
 )
 from observatory.publish import PublicationError
 from observatory.settings import REPOSITORY_ROOT, Settings, SettingsError, load_settings
-from observatory.sql_models import ModelError
+from observatory.sql_models import ModelError, forget_states
 from observatory.territories import CustomTerritoriesError
 from observatory.validation import report_path, wait_for_warm_up
 from observatory.warehouse import WarehouseBusyError, table_exists, writer
@@ -205,6 +205,7 @@ class BuildSummary:
     report: Path | None = None
     check_messages: dict[str, str] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -218,6 +219,7 @@ def build(
     select: str | None = None,
     log_level: str = "CRITICAL",
     record: bool = False,
+    full_refresh: bool = False,
 ) -> BuildSummary:
     """Materialize the selection in-process; leave out what has no input in the active mode.
 
@@ -241,6 +243,8 @@ def build(
     summary = BuildSummary(success=False)
     without_input, without_table = [], []
     with writer(settings) as con:
+        if full_refresh:
+            forget_states(con)
         for dataset in catalog:
             items, _missing = planned_inputs(settings, dataset)
             if items:
@@ -304,6 +308,9 @@ def build(
         rows = materialization.metadata.get("dagster/row_count")
         table = ".".join(materialization.asset_key.path)
         summary.tables.append((table, int(rows.value) if rows is not None else 0))
+        rebuilt = materialization.metadata.get("rebuilt")
+        if rebuilt is not None and rebuilt.value is False:
+            summary.unchanged.append(table)
         if table == "published.observatory":
             summary.published = settings.published_path
     report = report_path(settings, result.run_id)
@@ -360,13 +367,22 @@ def _failure_message(event: object) -> str:
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     print(f"building from source mode {settings.source!r} into {settings.warehouse_path}")
     summary = build(
-        settings, args.select, "INFO" if args.verbose else "CRITICAL", record=args.record
+        settings,
+        args.select,
+        "INFO" if args.verbose else "CRITICAL",
+        record=args.record,
+        full_refresh=args.full_refresh,
     )
     if args.timings:
         Path(args.timings).write_text(json.dumps(summary.step_seconds, indent=1), encoding="utf-8")
     if summary.tables:
         print("\ntables built")
         print(format_table(["table", "rows"], sorted(summary.tables)))
+    if summary.unchanged:
+        print(
+            f"({len(summary.unchanged)} of them unchanged: same SQL and inputs as when last "
+            "built, not rebuilt; --full-refresh rebuilds them)"
+        )
     warned = set(summary.warnings)
     failed = [
         f"{a}: {c}" for a, c, passed in summary.checks if not passed and f"{a}: {c}" not in warned
@@ -607,6 +623,11 @@ def parser() -> argparse.ArgumentParser:
         "--record",
         action="store_true",
         help="record the run in the Dagster instance (DAGSTER_HOME) so `make dev` shows it",
+    )
+    build_parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model even if its SQL and inputs are unchanged",
     )
     build_parser.add_argument(
         "--timings", metavar="FILE", help="write each step's wall seconds as JSON (benchmarks)"

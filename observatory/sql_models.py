@@ -8,6 +8,7 @@ yielding its own materialization, the way dbt models run in Dagster; one connect
 one writer, which is all DuckDB allows.
 """
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from sqlglot import exp
 
 from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
-from observatory.warehouse import quote_identifier, writer
+from observatory.warehouse import quote_identifier, table_exists, writer
 
 LAYERS = {"staging": "stg_", "intermediate": "int_", "quarantine": "", "marts": ""}
 """Layer folder -> required name prefix. `quarantine` holds the rows a source could not place,
@@ -209,6 +210,62 @@ def _escape(text: str) -> str:
     return text.replace("'", "''")
 
 
+STATE_TABLE = "meta.modeles"
+"""Each model's fingerprint when it was last built: its SQL, the macros and run parameters, and
+the fingerprints of what it reads. A model whose fingerprint is unchanged is not rebuilt (dbt's
+state comparison), so a refresh where nothing changed rebuilds nothing; `observatory build
+--full-refresh` forgets the states."""
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def _source_token(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """What identifies a table the models read but do not build: for a raw table the ingestions
+    its rows come from (one cheap column), otherwise its whole content."""
+    if not table_exists(con, table):
+        return "absent"
+    schema, name = table.split(".")
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    hashed = "ingestion_id, millesime" if "ingestion_id" in columns else "t"
+    row = con.execute(
+        f"select count(*), coalesce(sum(hash({hashed})), 0)::varchar from {table} as t"
+    ).fetchall()[0]
+    return f"{row[0]}:{row[1]}"
+
+
+def _context(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """The macros and the run's parameters: a change in either rebuilds every model."""
+    macros = [
+        p.read_text(encoding="utf-8")
+        for p in sorted(settings.sql_dir.glob(f"{MACROS_FOLDER}/*.sql"))
+    ]
+    parameters = con.execute("select * from meta.parametres order by all").fetchall()
+    return _sha(*macros, parameters)
+
+
+def _states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    con.execute(
+        f"create table if not exists {STATE_TABLE} (table_name varchar primary key, "
+        "fingerprint varchar, built_at timestamp)"
+    )
+    return dict(con.execute(f"select table_name, fingerprint from {STATE_TABLE}").fetchall())
+
+
+def forget_states(con: duckdb.DuckDBPyConnection) -> None:
+    """Every model is rebuilt at the next run (`--full-refresh`)."""
+    if table_exists(con, STATE_TABLE):
+        con.execute(f"delete from {STATE_TABLE}")
+
+
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, object]:
     """Build one table, attach its descriptions, and describe what came out."""
     con.execute(f"create or replace table {model.table} as\n{model.sql}")
@@ -229,6 +286,14 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, obje
             f"{model.path}: published columns need a description in the header: "
             f"{', '.join(undocumented)}"
         )
+    return describe_model(con, model)
+
+
+def describe_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> dict[str, object]:
+    """Row count, schema and a preview of a model's table, for Dagster's metadata."""
+    described = con.execute(f"describe {model.table}").fetchall()
+    names = [r[0] for r in described]
+    undocumented = [n for n in names if n not in model.columns]
     count = con.execute(f"select count(*) from {model.table}").fetchall()[0]
     preview = con.execute(f"select * from {model.table} limit 5").fetchall()
     return {
@@ -283,10 +348,26 @@ def build_sql_assets(
         settings = observatory.settings()
         with writer(settings) as con:
             prepare(con, settings)
+            stored = _states(con)
+            shared = _context(con, settings)
+            fingerprints: dict[str, str] = {}
             for model in selected:
-                context.log.info(f"building {model.table}")
-                yield dg.MaterializeResult(
-                    asset_key=model.asset_key, metadata=run_model(con, model)
-                )
+                inputs = [
+                    fingerprints.get(d) or stored.get(d) or _source_token(con, d)
+                    for d in sorted(model.deps)
+                ]
+                fingerprint = _sha(model.sql, shared, *inputs)
+                fingerprints[model.table] = fingerprint
+                if stored.get(model.table) == fingerprint and table_exists(con, model.table):
+                    context.log.info(f"{model.table}: unchanged (same SQL and inputs)")
+                    metadata = {**describe_model(con, model), "rebuilt": False}
+                else:
+                    context.log.info(f"building {model.table}")
+                    metadata = {**run_model(con, model), "rebuilt": True}
+                    con.execute(
+                        f"insert or replace into {STATE_TABLE} values (?, ?, current_timestamp)",
+                        [model.table, fingerprint],
+                    )
+                yield dg.MaterializeResult(asset_key=model.asset_key, metadata=metadata)
 
     return [sql_models]

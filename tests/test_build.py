@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+import dagster as dg
 import duckdb
 
 from observatory.catalog import load_catalog
-from observatory.cli import build
+from observatory.cli import SQL_SCHEMAS, build
 from observatory.definitions import build_definitions
 from tests.conftest import digest, make_settings
 
@@ -76,6 +77,8 @@ def test_second_run_changes_nothing(tmp_path, sample_build):
     published_before = digest(settings.published_path)
     second = build(settings)
     assert second.success, second.failure
+    models = [t for t, _ in second.tables if t.split(".")[0] in SQL_SCHEMAS]
+    assert models and sorted(second.unchanged) == sorted(models)  # nothing rebuilt
     # Only the validation log grows, by this run's results; every other table is unchanged.
     log = "meta.validation_results"
     warehouse_after, published_after = (
@@ -162,3 +165,36 @@ def test_sample_mode_has_its_own_warehouse_and_ignores_files_ingested_by_hand(tm
         con.close()
     assert origins == [("sample",)]
     assert "Nouvelle-Aquitaine" not in names
+
+
+def test_a_changed_source_rebuilds_what_reads_it_and_only_that(tmp_path, sample_build):
+    built, _ = sample_build
+    shutil.copytree(built.home / "sample", tmp_path / "home" / "sample")
+    shutil.copytree(built.catalog_dir, tmp_path / "assets")
+    settings = make_settings(
+        tmp_path / "home",
+        OBSERVATORY_CATALOG_DIR=str(tmp_path / "assets"),
+        # the same territories file as the first build (its path is part of its table)
+        OBSERVATORY_CUSTOM_TERRITORIES=str(
+            built.catalog_dir / "sample" / "territoires_personnalises.csv"
+        ),
+    )
+    postcodes = next((settings.catalog_dir / "sample" / "laposte_codes_postaux").glob("*/*.csv"))
+    lines = postcodes.read_text(encoding="utf-8").splitlines()
+    postcodes.write_text("\n".join([*lines, lines[-1]]) + "\n", encoding="utf-8")  # one row more
+    summary = build(settings)
+    assert summary.success, summary.failure
+    rebuilt = {t for t, _ in summary.tables if t.split(".")[0] in SQL_SCHEMAS} - set(
+        summary.unchanged
+    )
+    graph = build_definitions(settings).resolve_asset_graph()
+    changed = dg.AssetKey(["raw", "laposte__codes_postaux"])
+    downstream = {
+        ".".join(k.path)
+        for k in dg.AssetSelection.assets(changed).downstream().resolve(graph)
+        if k.path[0] in SQL_SCHEMAS
+    }
+    assert rebuilt == downstream  # exactly what reads the changed source, directly or not
+    assert "marts.services__acces" not in rebuilt
+    again = build(settings, full_refresh=True)
+    assert again.success and again.unchanged == []
