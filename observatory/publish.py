@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from observatory.settings import Settings
-from observatory.warehouse import exclusive_lock, quote_identifier, writer
+from observatory.warehouse import exclusive_lock, quote_identifier, table_exists, writer
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -68,6 +68,7 @@ class Publication:
     edition: str = ""
     folder: Path | None = None
     removed: list[str] = field(default_factory=list)
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -475,8 +476,31 @@ def _adopt_unlisted(settings: Settings) -> str | None:
 # --- the operations ------------------------------------------------------------------------------
 
 
-def publish(settings: Settings, schemas: Sequence[str] = PUBLISHED_SCHEMAS) -> Publication:
-    """Write a new edition of the given schemas of the working warehouse and make it current."""
+def _content_token(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the published tables are made of: every model's fingerprint (its SQL and inputs,
+    see sql_models.STATE_TABLE) and the ingestions. None when models have no recorded state."""
+    if not (table_exists(con, "meta.modeles") and table_exists(con, "meta.ingestions")):
+        return None
+    models = con.execute("select table_name, fingerprint from meta.modeles order by all").fetchall()
+    ingestions = con.execute(
+        "select count(*), coalesce(sum(hash(ingestion_id)), 0)::varchar from meta.ingestions"
+    ).fetchall()
+    if not models:
+        return None
+    return hashlib.sha256(json.dumps([models, ingestions], default=str).encode()).hexdigest()
+
+
+def publish(
+    settings: Settings,
+    schemas: Sequence[str] = PUBLISHED_SCHEMAS,
+    *,
+    skip_unchanged: bool = False,
+) -> Publication:
+    """Write a new edition of the given schemas of the working warehouse and make it current.
+
+    `skip_unchanged` (a refresh): when the current edition was made of the same models and
+    ingestions, keep it instead of writing an identical one (at national scale, minutes).
+    """
     edition_id = _new_edition_id()
     built_at = datetime.now(UTC).replace(tzinfo=None)
     # The warehouse lock first, the publication lock second: the order a CLI build takes them
@@ -484,13 +508,22 @@ def publish(settings: Settings, schemas: Sequence[str] = PUBLISHED_SCHEMAS) -> P
     with writer(settings) as con, _publication_lock(settings):
         _clean_leftovers(settings)
         _adopt_unlisted(settings)
+        token = _content_token(con)
+        if skip_unchanged and token is not None:
+            folders = sorted(p for p in editions_dir(settings).glob("*") if p.is_dir())
+            current = _current_id(settings, folders)
+            manifest = _read_manifest(editions_dir(settings) / current) if current else {}
+            if current and manifest.get("content_token") == token:
+                tables = {t["table"]: int(t["rows"]) for t in manifest.get("tables", [])}
+                folder = editions_dir(settings) / current
+                return Publication(settings.published_path, tables, current, folder, [], True)
         building = editions_dir(settings) / f"{BUILDING_PREFIX}{edition_id}"
         building.mkdir(parents=True)
         try:
             tables, manifest = _write_edition(
                 con, settings, building, edition_id, built_at, schemas
             )
-            _write_json(building / MANIFEST_NAME, manifest)
+            _write_json(building / MANIFEST_NAME, {**manifest, "content_token": token})
             for path in building.rglob("*"):
                 if path.is_file():
                     _fsync(path)
@@ -574,7 +607,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     def published(context):  # type: ignore[no-untyped-def]  # Dagster resolves annotations
         # in module globals, where dagster is not imported (see above)
         settings = context.resources.observatory.settings()
-        result = publish(settings)
+        result = publish(settings, skip_unchanged=True)
         assert result.folder is not None
         report = report_path(settings, context.run.run_id)
         return dg.MaterializeResult(
@@ -586,6 +619,7 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
                 "edition": result.edition,
                 "manifest": dg.MetadataValue.path(str(result.folder / MANIFEST_NAME)),
                 "editions_removed": ", ".join(result.removed) or "none",
+                "new_edition": not result.unchanged,
                 "tables": dg.MetadataValue.json(result.tables),
                 "dagster/row_count": sum(result.tables.values()),
             }
