@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from observatory.settings import Settings
-from observatory.warehouse import exclusive_lock, quote_identifier, table_exists, writer
+from observatory.sql_models import warehouse_token
+from observatory.warehouse import exclusive_lock, quote_identifier, writer
 
 if TYPE_CHECKING:
     import dagster as dg
@@ -476,20 +477,6 @@ def _adopt_unlisted(settings: Settings) -> str | None:
 # --- the operations ------------------------------------------------------------------------------
 
 
-def _content_token(con: duckdb.DuckDBPyConnection) -> str | None:
-    """What the published tables are made of: every model's fingerprint (its SQL and inputs,
-    see sql_models.STATE_TABLE) and the ingestions. None when models have no recorded state."""
-    if not (table_exists(con, "meta.modeles") and table_exists(con, "meta.ingestions")):
-        return None
-    models = con.execute("select table_name, fingerprint from meta.modeles order by all").fetchall()
-    ingestions = con.execute(
-        "select count(*), coalesce(sum(hash(ingestion_id)), 0)::varchar from meta.ingestions"
-    ).fetchall()
-    if not models:
-        return None
-    return hashlib.sha256(json.dumps([models, ingestions], default=str).encode()).hexdigest()
-
-
 def publish(
     settings: Settings,
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
@@ -508,7 +495,7 @@ def publish(
     with writer(settings) as con, _publication_lock(settings):
         _clean_leftovers(settings)
         _adopt_unlisted(settings)
-        token = _content_token(con)
+        token = warehouse_token(con)
         if skip_unchanged and token is not None:
             folders = sorted(p for p in editions_dir(settings).glob("*") if p.is_dir())
             current = _current_id(settings, folders)

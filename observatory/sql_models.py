@@ -260,6 +260,21 @@ def _states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute(f"select table_name, fingerprint from {STATE_TABLE}").fetchall())
 
 
+def warehouse_token(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the built tables are made of: every model's fingerprint and the ingestions. Equal
+    tokens mean nothing was rebuilt or loaded since (the publication and the SQL checks then
+    keep what they had). None when models have no recorded state."""
+    if not (table_exists(con, STATE_TABLE) and table_exists(con, "meta.ingestions")):
+        return None
+    models = con.execute(
+        f"select table_name, fingerprint from {STATE_TABLE} order by all"
+    ).fetchall()
+    ingestions = con.execute(
+        "select count(*), coalesce(sum(hash(ingestion_id)), 0)::varchar from meta.ingestions"
+    ).fetchall()
+    return _sha(models, ingestions) if models else None
+
+
 def forget_states(con: duckdb.DuckDBPyConnection) -> None:
     """Every model is rebuilt at the next run (`--full-refresh`)."""
     if table_exists(con, STATE_TABLE):

@@ -484,7 +484,7 @@ def _fingerprint(spec: ExpectationSpec, kwargs: dict[str, Any], content: str) ->
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _cached(
+def cached_results(
     con: duckdb.DuckDBPyConnection, table: str, millesime: int | None, fingerprints: list[str]
 ) -> dict[str, tuple]:
     """The latest stored result of each fingerprint (this table and batch), if any."""
@@ -517,7 +517,7 @@ def _evaluate_cached(
     if not planned:
         return []
     prints = [_fingerprint(spec, kwargs, content) for spec, kwargs, _, _ in planned]
-    known = _cached(con, suite.table, millesime, prints)
+    known = cached_results(con, suite.table, millesime, prints)
     outcomes: list[Outcome] = []
     missing = [(item, fp) for item, fp in zip(planned, prints, strict=True) if fp not in known]
     for (spec, *_), fp in zip(planned, prints, strict=True):
