@@ -31,6 +31,11 @@ from observatory.warehouse import quote_identifier, table_exists
 
 SAMPLE_SIZE = 5
 RESULTS_TABLE = "meta.validation_results"
+LARGE_BATCH_ROWS = 500_000
+"""Above this many rows, uniqueness is counted by DuckDB rather than in a pandas frame."""
+UNIQUE_EXPECTATIONS = frozenset(
+    {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
+)
 ROWS = "__lignes"
 """Row count of each distinct value in a frame of distinct values."""
 MAP_EXPECTATIONS = frozenset(
@@ -434,6 +439,18 @@ def _run_batch(
                 content,
             )
         )
+    unique = [item for item in rest if item[0].expectation in UNIQUE_EXPECTATIONS]
+    if unique:
+        rows = con.execute(
+            f"select count(*) from {suite.table}"
+            + ("" if millesime is None else f" where millesime = {int(millesime)}")
+        ).fetchall()[0][0]
+        if rows > LARGE_BATCH_ROWS:
+            # Uniqueness is the one expectation that needs every row at once: on a large batch
+            # DuckDB counts the duplicates (same verdict and count) instead of a pandas frame.
+            rest = [item for item in rest if item not in unique]
+            for spec, *_ in unique:
+                outcomes.append(_duplicates(con, suite, spec, millesime, int(rows)))
     if rest:
         used = {c for spec, *_ in rest if spec.drift != "sum" for c in spec.columns_used()}
         numeric = sorted({spec.kwargs["column"] for spec, *_ in rest if spec.drift == "sum"})
@@ -452,6 +469,46 @@ def _run_batch(
             )
     order = {spec.name: i for i, (spec, *_) in enumerate(planned)}
     return sorted(outcomes, key=lambda o: order[o.check_name])
+
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    spec: ExpectationSpec,
+    millesime: int | None,
+    rows: int,
+) -> Outcome:
+    """A uniqueness expectation evaluated by DuckDB: rows sharing their key with another row."""
+    keys = list(spec.kwargs.get("column_list") or [spec.kwargs["column"]])
+    select = ", ".join(quote_identifier(k) for k in keys)
+    where = "" if millesime is None else f" where millesime = {int(millesime)}"
+    duplicates = (
+        f"select {select}, count(*) as n from {suite.table}{where} group by all having count(*) > 1"
+    )
+    count = int(con.execute(f"select coalesce(sum(n), 0) from ({duplicates})").fetchall()[0][0])
+    sample = [
+        dict(zip(keys, map(_jsonable, r[:-1]), strict=True))
+        for r in con.execute(f"{duplicates} limit {SAMPLE_SIZE}").fetchall()
+    ]
+    where_text = suite.dataset + (f" {millesime}" if millesime is not None else "")
+    message = f"{where_text}, column {spec.column}: {spec.name}: " + (
+        "ok" if not count else f"{count} of {rows} row(s) share their key (e.g. {sample[:2]})"
+    )
+    return Outcome(
+        suite.dataset,
+        suite.table,
+        millesime,
+        spec.name,
+        spec.expectation,
+        spec.column,
+        spec.severity,
+        count == 0,
+        message,
+        count,
+        sample,
+        None,
+        engine=f"duckdb (batch of {rows} rows)",
+    )
 
 
 def _distinct_frame(
