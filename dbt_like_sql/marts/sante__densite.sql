@@ -45,7 +45,7 @@ select
     eff.millesime,
     eff.profession,
     coalesce(eff.mode, 'ensemble') as mode,
-    round(eff.effectif, 3) as effectif,
+    eff.effectif as effectif,  -- not rounded, so the 1/n shares of a person add up to one
     cast(pop.population_municipale as bigint) as population_municipale,
     pop.millesime_population,
     round(10000.0 * eff.effectif / nullif(pop.population_municipale, 0), 4) as pour_10000_hab
