@@ -181,14 +181,8 @@ def run_sql_check(
         known = cached_results(con, check.asset, None, [fingerprint])
         if fingerprint in known:
             success, count, sample, _observed, message, run_id = known[fingerprint]
-            return Outcome(
-                check.asset,
-                check.asset,
-                None,
-                check.name,
-                "sql",
-                "",
-                "error" if check.blocking else "warn",
+            return _sql_outcome(
+                check,
                 bool(success),
                 message,
                 count,
@@ -201,21 +195,34 @@ def run_sql_check(
     return outcome
 
 
-def _run_sql_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> Outcome:
+def _sql_outcome(
+    check: SqlCheck, success: bool, message: str, *details: object, **named: object
+) -> Outcome:
+    """An outcome of a SQL check (its table, no millésime, its severity)."""
     severity = "error" if check.blocking else "warn"
+    return Outcome(
+        check.asset,
+        check.asset,
+        None,
+        check.name,
+        "sql",
+        "",
+        severity,
+        success,
+        message,
+        *details,
+        **named,  # type: ignore[arg-type]
+    )
+
+
+def _run_sql_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> Outcome:
     try:
         count = con.execute(f"select count(*) from ({check.sql})").fetchall()[0]
         relation = con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}")
     except duckdb.CatalogException as exc:
         message = str(exc).strip().splitlines()[0]
-        return Outcome(
-            check.asset,
-            check.asset,
-            None,
-            check.name,
-            "sql",
-            "",
-            severity,
+        return _sql_outcome(
+            check,
             False,
             f"{check.asset}: {check.name}: could not run: {message}",
             engine="sql",
@@ -226,14 +233,8 @@ def _run_sql_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> Outcome:
     message = f"{check.asset}: {check.name}: " + (
         "ok" if not failures else f"{failures} offending row(s), e.g. {sample[:2]}"
     )
-    return Outcome(
-        check.asset,
-        check.asset,
-        None,
-        check.name,
-        "sql",
-        "",
-        severity,
+    return _sql_outcome(
+        check,
         failures == 0,
         message,
         failures,

@@ -87,6 +87,31 @@ class Outcome:
         return not self.success and self.severity == "error"
 
 
+def _outcome(
+    suite: Suite,
+    spec: ExpectationSpec,
+    millesime: int | None,
+    success: bool,
+    message: str,
+    *details: Any,
+    **named: Any,
+) -> Outcome:
+    """An outcome of one expectation of a suite on one batch."""
+    return Outcome(
+        suite.dataset,
+        suite.table,
+        millesime,
+        spec.name,
+        spec.expectation,
+        spec.column,
+        spec.severity,
+        success,
+        message,
+        *details,
+        **named,
+    )
+
+
 # --- Great Expectations, imported lazily ----------------------------------------------------------
 
 
@@ -329,14 +354,10 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     """Every expectation of the suite: table-level ones once, the others on every batch."""
     if not table_exists(con, suite.table):
         return [
-            Outcome(
-                suite.dataset,
-                suite.table,
+            _outcome(
+                suite,
+                s,
                 None,
-                s.name,
-                s.expectation,
-                s.column,
-                s.severity,
                 False,
                 f"{suite.dataset}: {suite.table} does not exist: build it first",
                 engine="not evaluated",
@@ -368,14 +389,10 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
         if spec.name not in reported:  # drift on the first millésime, or an empty table
             why = "no previous millésime to compare with" if spec.drift else "no rows to check"
             outcomes.append(
-                Outcome(
-                    suite.dataset,
-                    suite.table,
+                _outcome(
+                    suite,
+                    spec,
                     None,
-                    spec.name,
-                    spec.expectation,
-                    spec.column,
-                    spec.severity,
                     True,
                     f"{suite.dataset}: {spec.name}: {why}",
                     engine="not evaluated",
@@ -494,14 +511,10 @@ def _duplicates(
     message = f"{where_text}, column {spec.column}: {spec.name}: " + (
         "ok" if not count else f"{count} of {rows} row(s) share their key (e.g. {sample[:2]})"
     )
-    return Outcome(
-        suite.dataset,
-        suite.table,
+    return _outcome(
+        suite,
+        spec,
         millesime,
-        spec.name,
-        spec.expectation,
-        spec.column,
-        spec.severity,
         count == 0,
         message,
         count,
@@ -581,14 +594,10 @@ def _evaluate_cached(
         if fp in known:
             success, count, sample, observed, message, run_id = known[fp]
             outcomes.append(
-                Outcome(
-                    suite.dataset,
-                    suite.table,
+                _outcome(
+                    suite,
+                    spec,
                     millesime,
-                    spec.name,
-                    spec.expectation,
-                    spec.column,
-                    spec.severity,
                     bool(success),
                     message,
                     count,
@@ -632,14 +641,10 @@ def _evaluate(
         where = suite.dataset + (f" {millesime}" if millesime is not None else "")
         column = f", column {spec.column}" if spec.column else ""
         outcomes.append(
-            Outcome(
-                suite.dataset,
-                suite.table,
+            _outcome(
+                suite,
+                spec,
                 millesime,
-                spec.name,
-                spec.expectation,
-                spec.column,
-                spec.severity,
                 bool(result.success),
                 f"{where}{column}: {spec.name}: " + ("ok" if result.success else message),
                 count,
