@@ -60,6 +60,9 @@ from observatory.sample.bpe import (
     _typequ,
     _valid_2025,
 )
+from observatory.sample.bpe import (
+    bpe_nomenclature as sample_nomenclature,
+)
 from observatory.sample.files import csv_bytes, upper_ascii
 
 EDITIONS = (2021, 2023, 2024, 2025)
@@ -825,15 +828,7 @@ def codes_of_edition(edition: int) -> list[str]:
 
 def bpe_nomenclature(world: World, millesime: int, target: Path) -> None:
     """`TYPEQU_2025.csv`: every code the seeds give the edition and every code its BPE uses."""
-    seed = _typequ()
-    codes = {c for c, row in seed.items() if str(millesime) in row["editions"].split(",")}
-    codes |= {c for c in codes_of_edition(millesime) if c in seed}
-    rows = [
-        [c, seed[c]["libelle"], seed[c]["libelle_sdom"], seed[c]["libelle_dom"]]
-        for c in sorted(codes)
-    ]
-    header = ["TYPEQU", "Libelle_TYPEQU", "Libelle_SDOM", "Libelle_DOM"]
-    target.write_bytes(csv_bytes(header, rows, separator=";"))
+    target.write_bytes(sample_nomenclature(millesime, codes_of_edition(millesime)))
 
 
 INTERMEDIAIRE_MAX, SUPERIEURE_MAX = 36, 47

@@ -1083,12 +1083,12 @@ def codes_used(millesime: int) -> list[str]:
     return sorted(codes)
 
 
-def bpe_nomenclature(millesime: int) -> bytes:
-    """`TYPEQU_2025.csv`: the codes the seed evidences for the edition, plus those the sample's
-    BPE uses (except the deliberately unknown B999), with the seed's labels."""
+def bpe_nomenclature(millesime: int, used: Iterable[str] | None = None) -> bytes:
+    """`TYPEQU_2025.csv`: the codes the seed evidences for the edition, plus those the BPE uses
+    (by default the sample's, except the deliberately unknown B999), with the seed's labels."""
     seed = _typequ()
     codes = {c for c, row in seed.items() if str(millesime) in row["editions"].split(",")}
-    codes |= {c for c in codes_used(millesime) if c in seed}
+    codes |= {c for c in (codes_used(millesime) if used is None else used) if c in seed}
     rows = [
         [c, seed[c]["libelle"], seed[c]["libelle_sdom"], seed[c]["libelle_dom"]]
         for c in sorted(codes)
