@@ -55,10 +55,11 @@ from observatory.sample.bpe import (
     GAMMES_HEADER,
     INTEGER_COLUMNS,
     _editions_of,
-    _gammes_proximite,
     _seed,
     _typequ,
     _valid_2025,
+    gamme_rows,
+    proximite_entries,
 )
 from observatory.sample.bpe import (
     bpe_nomenclature as sample_nomenclature,
@@ -841,18 +842,7 @@ def gammes_rows(millesime: int) -> list[list[object]]:
     frequent ones intermédiaire, rarer ones supérieure, the rest hors gamme, each type its own
     regroupement."""
     seed = _typequ()
-    members: dict[str, list[str]] = {}
-    for label, code in _gammes_proximite():
-        members.setdefault(label, []).append(code)
-    entries: list[tuple[str, str, str, str]] = []
-    per_domain: dict[str, int] = {}
-    for label, codes in members.items():
-        if len(codes) > 1:
-            per_domain[codes[0][0]] = per_domain.get(codes[0][0], 0) + 1
-            group = f"{codes[0][0]}R{per_domain[codes[0][0]]:02d}"
-        else:
-            group = codes[0]
-        entries += [(group, label, code, "proximite") for code in codes]
+    entries = proximite_entries()
     taken = {code for _, _, code, _ in entries}
     others = sorted(
         (s for s in series() if s.code(millesime) and s.code(millesime) not in taken),
@@ -874,13 +864,7 @@ def gammes_rows(millesime: int) -> list[list[object]]:
             else ("superieure" if code in superieure else "hors")
         )
         entries.append((code, seed[code]["libelle"].lower(), code, gamme))
-    return [
-        [
-            group, label, code, seed[code]["libelle"], GAMME_LABELS[gamme], code[:2],
-            seed[code]["libelle_sdom"], code[0], seed[code]["libelle_dom"],
-        ]
-        for group, label, code, gamme in entries
-    ]  # fmt: skip
+    return gamme_rows(entries)
 
 
 def bpe_gammes(world: World, millesime: int, target: Path) -> None:

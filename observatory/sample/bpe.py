@@ -1116,15 +1116,18 @@ GAMMES_HEADER = (
 )
 
 
-def gammes_rows(millesime: int) -> list[list[Cell]]:
-    """One row per member type: the seed's 26 proximité regroupements (multi-type ones coded
-    AR01, BR01... by domaine), then the sample's intermédiaire, supérieure and hors-gamme types."""
-    seed = _typequ()
+GammeEntry = tuple[str, str, str, str]
+"""(regroupement, its label, member typequ, gamme)."""
+
+
+def proximite_entries() -> list[GammeEntry]:
+    """The seed's 26 regroupements of the gamme de proximité, one entry per member type;
+    multi-type regroupements are coded AR01, BR01... by domaine."""
     members: dict[str, list[str]] = {}
     for label, code in _gammes_proximite():
         members.setdefault(label, []).append(code)
     per_domain: dict[str, int] = {}
-    entries: list[tuple[str, str, str, str]] = []  # (regroupement, label, typequ, gamme)
+    entries: list[GammeEntry] = []
     for label, codes in members.items():
         if len(codes) > 1:
             per_domain[codes[0][0]] = per_domain.get(codes[0][0], 0) + 1
@@ -1132,15 +1135,12 @@ def gammes_rows(millesime: int) -> list[list[Cell]]:
         else:
             group = codes[0]
         entries += [(group, label, code, "proximite") for code in codes]
-    for gamme, keys in (
-        ("intermediaire", INTERMEDIAIRE),
-        ("superieure", SUPERIEURE),
-        ("hors", HORS_GAMME),
-    ):
-        for key in keys:
-            code = CONCEPTS[key].code(millesime)
-            assert code is not None
-            entries.append((code, _REGROUPEMENT_LABELS[key], code, gamme))
+    return entries
+
+
+def gamme_rows(entries: list[GammeEntry]) -> list[list[Cell]]:
+    """The workbook's rows for the entries, with the seed's type, sous-domaine, domaine labels."""
+    seed = _typequ()
     return [
         [
             group,
@@ -1155,6 +1155,22 @@ def gammes_rows(millesime: int) -> list[list[Cell]]:
         ]
         for group, label, code, gamme in entries
     ]
+
+
+def gammes_rows(millesime: int) -> list[list[Cell]]:
+    """One row per member type: the seed's 26 proximité regroupements, then the sample's
+    intermédiaire, supérieure and hors-gamme types."""
+    entries = proximite_entries()
+    for gamme, keys in (
+        ("intermediaire", INTERMEDIAIRE),
+        ("superieure", SUPERIEURE),
+        ("hors", HORS_GAMME),
+    ):
+        for key in keys:
+            code = CONCEPTS[key].code(millesime)
+            assert code is not None
+            entries.append((code, _REGROUPEMENT_LABELS[key], code, gamme))
+    return gamme_rows(entries)
 
 
 def bpe_gammes(millesime: int) -> bytes:
