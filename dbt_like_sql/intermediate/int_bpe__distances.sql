@@ -2,11 +2,14 @@
 -- nearest facility of each service (regroupement of the gammes de proximité and intermédiaire,
 -- and every health type), per BPE edition: 0 when the commune has one. Facilities are located
 -- at their own point when usable, else at their commune's point.
--- The search never crosses all communes with all facilities: facilities are bucketed in a grid
--- and each commune lacking the service looks in its cell and the eight around it, first with
--- 0.1 degree cells, then 0.5, then 2.5; a nearest candidate is kept only when it is closer than
--- the radius the 3 x 3 block is guaranteed to cover, otherwise the next, coarser pass decides;
--- the few communes still unresolved (islands, overseas) compare with every facility.
+-- The search never crosses all communes with all facilities. Facilities are bucketed in a grid
+-- whose cell side suits the service (about one facility per cell: small cells for bakeries,
+-- wide ones for maternity wards), and each commune lacking the service looks in its cell and the
+-- eight around it, with cells 1, 3, 9 then 27 times that side. The nearest candidate is kept
+-- only when it is closer than the nearest edge of the 3 x 3 block (nothing outside can beat
+-- it), otherwise the next, coarser pass decides; the few communes still unresolved (islands,
+-- overseas) compare with every facility. Services and communes are numbered first, so the
+-- joins and groupings run on integers.
 -- grain: one row per millesime x code_regroupement x code_commune
 -- columns:
 --   millesime: BPE edition
@@ -14,7 +17,7 @@
 --   code_commune: commune of the target COG (with a reference point)
 --   distance_km: straight-line distance to the nearest facility of the service (0 when in the commune; NULL when the service has no facility at all)
 --   code_commune_equipement: commune holding that facility
---   passe: search pass that found it (0 in the commune, 1-3 grid passes, 4 exhaustive)
+--   passe: search pass that found it (0 in the commune, 1-4 grid passes, 5 exhaustive)
 with services as (
     select distinct reg.millesime, reg.code_regroupement, reg.code_serie
     from intermediate.int_bpe__regroupements as reg
@@ -22,12 +25,16 @@ with services as (
 ),
 
 points as (
-    select pts.code_commune, pts.latitude, pts.longitude
+    select
+        pts.code_commune,
+        pts.latitude,
+        pts.longitude,
+        row_number() over (order by pts.code_commune)::integer as id_commune
     from intermediate.int_cog__points_communes as pts
     where pts.latitude is not null
 ),
 
-equipements as (
+localisations as (
     select distinct
         ser.millesime,
         ser.code_regroupement,
@@ -39,21 +46,47 @@ equipements as (
     where equ.latitude is not null
 ),
 
-demande as (
-    -- communes lacking the service, for services with at least one facility that edition
-    select srv.millesime, srv.code_regroupement, pts.code_commune, pts.latitude, pts.longitude
-    from (select distinct s.millesime, s.code_regroupement from services as s) as srv
+cellules as materialized (
+    -- one row per service with at least one facility that edition; first-pass cell side in
+    -- degrees: about one facility per cell over the ~60 square degrees France covers
+    select
+        loc.millesime,
+        loc.code_regroupement,
+        row_number() over (order by loc.millesime, loc.code_regroupement)::integer as id_service,
+        least(greatest(sqrt(60.0 / count(*)), 0.02), 1.0) as cellule
+    from localisations as loc
+    group by loc.millesime, loc.code_regroupement
+),
+
+equipements as materialized (
+    select
+        cel.id_service,
+        loc.code_commune,
+        loc.latitude,
+        loc.longitude,
+        floor(loc.latitude / cel.cellule)::integer as i,
+        floor(loc.longitude / cel.cellule)::integer as j
+    from localisations as loc
+    inner join cellules as cel
+        on loc.millesime = cel.millesime and loc.code_regroupement = cel.code_regroupement
+),
+
+demande as materialized (
+    -- communes lacking the service
+    select
+        cel.id_service,
+        pts.id_commune,
+        pts.latitude,
+        pts.longitude,
+        cel.cellule,
+        floor(pts.latitude / cel.cellule)::integer as i,
+        floor(pts.longitude / cel.cellule)::integer as j
+    from cellules as cel
     cross join points as pts
-    where exists (
-        select 1 from equipements as equ
-        where equ.millesime = srv.millesime and equ.code_regroupement = srv.code_regroupement
-    )
-    and not exists (
-        select 1 from intermediate.int_bpe__presence_communes as pre
-        where pre.millesime = srv.millesime
-            and pre.code_regroupement = srv.code_regroupement
-            and pre.code_commune = pts.code_commune
-    )
+    anti join intermediate.int_bpe__presence_communes as pre
+        on cel.millesime = pre.millesime
+        and cel.code_regroupement = pre.code_regroupement
+        and pts.code_commune = pre.code_commune
 ),
 
 voisinage as (
@@ -61,137 +94,214 @@ voisinage as (
         as v (d_lat, d_lon)
 ),
 
-passe_1 as (
+passe_1 as materialized (
     select
-        cand.millesime, cand.code_regroupement, cand.code_commune,
+        cand.id_service,
+        cand.id_commune,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
         min(cand.distance_km) as distance_km,
-        -- the 3 x 3 block around the commune's cell covers at least one cell in every direction
-        0.1 * 111.195 * cos(radians(least(abs(cand.latitude) + 0.1, 89))) as rayon_garanti_km
+        -- no facility outside the 3 x 3 block of 1-cell squares is closer than its nearest edge
+        least(
+            least(
+                cand.latitude - (floor(cand.i / 1) - 1) * 1 * cand.cellule,
+                (floor(cand.i / 1) + 2) * 1 * cand.cellule - cand.latitude
+            ) * 111.195,
+            least(
+                cand.longitude - (floor(cand.j / 1) - 1) * 1 * cand.cellule,
+                (floor(cand.j / 1) + 2) * 1 * cand.cellule - cand.longitude
+            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 1 * cand.cellule, 89)))
+        ) as rayon_garanti_km
     from (
-        select dem.millesime, dem.code_regroupement, dem.code_commune, dem.latitude,
+        select
+            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
         from demande as dem
-    cross join voisinage as voi
-    inner join equipements as equ
-        on dem.millesime = equ.millesime
-        and dem.code_regroupement = equ.code_regroupement
-        and floor(equ.latitude / 0.1) = floor(dem.latitude / 0.1) + voi.d_lat
-        and floor(equ.longitude / 0.1) = floor(dem.longitude / 0.1) + voi.d_lon
+        cross join voisinage as voi
+        inner join equipements as equ
+            on dem.id_service = equ.id_service
+            and (floor(equ.i / 1) * 100000 + floor(equ.j / 1))::bigint
+                = ((floor(dem.i / 1) + voi.d_lat) * 100000 + floor(dem.j / 1) + voi.d_lon)::bigint
     ) as cand
-    group by cand.millesime, cand.code_regroupement, cand.code_commune, cand.latitude
+    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
+        cand.cellule
 ),
 
-reste_1 as (
+reste_1 as materialized (
     select dem.* from demande as dem
-    where not exists (
-        select 1 from passe_1 as p
-        where p.millesime = dem.millesime and p.code_regroupement = dem.code_regroupement
-            and p.code_commune = dem.code_commune and p.distance_km <= p.rayon_garanti_km
-    )
+    anti join passe_1 as pas
+        on dem.id_service = pas.id_service
+        and dem.id_commune = pas.id_commune
+        and pas.distance_km <= pas.rayon_garanti_km
 ),
 
-passe_2 as (
+passe_2 as materialized (
     select
-        cand.millesime, cand.code_regroupement, cand.code_commune,
+        cand.id_service,
+        cand.id_commune,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
         min(cand.distance_km) as distance_km,
-        -- the 3 x 3 block around the commune's cell covers at least one cell in every direction
-        0.5 * 111.195 * cos(radians(least(abs(cand.latitude) + 0.5, 89))) as rayon_garanti_km
+        -- no facility outside the 3 x 3 block of 3-cell squares is closer than its nearest edge
+        least(
+            least(
+                cand.latitude - (floor(cand.i / 3) - 1) * 3 * cand.cellule,
+                (floor(cand.i / 3) + 2) * 3 * cand.cellule - cand.latitude
+            ) * 111.195,
+            least(
+                cand.longitude - (floor(cand.j / 3) - 1) * 3 * cand.cellule,
+                (floor(cand.j / 3) + 2) * 3 * cand.cellule - cand.longitude
+            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 3 * cand.cellule, 89)))
+        ) as rayon_garanti_km
     from (
-        select dem.millesime, dem.code_regroupement, dem.code_commune, dem.latitude,
+        select
+            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
         from reste_1 as dem
-    cross join voisinage as voi
-    inner join equipements as equ
-        on dem.millesime = equ.millesime
-        and dem.code_regroupement = equ.code_regroupement
-        and floor(equ.latitude / 0.5) = floor(dem.latitude / 0.5) + voi.d_lat
-        and floor(equ.longitude / 0.5) = floor(dem.longitude / 0.5) + voi.d_lon
+        cross join voisinage as voi
+        inner join equipements as equ
+            on dem.id_service = equ.id_service
+            and (floor(equ.i / 3) * 100000 + floor(equ.j / 3))::bigint
+                = ((floor(dem.i / 3) + voi.d_lat) * 100000 + floor(dem.j / 3) + voi.d_lon)::bigint
     ) as cand
-    group by cand.millesime, cand.code_regroupement, cand.code_commune, cand.latitude
+    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
+        cand.cellule
 ),
 
-reste_2 as (
+reste_2 as materialized (
     select dem.* from reste_1 as dem
-    where not exists (
-        select 1 from passe_2 as p
-        where p.millesime = dem.millesime and p.code_regroupement = dem.code_regroupement
-            and p.code_commune = dem.code_commune and p.distance_km <= p.rayon_garanti_km
-    )
+    anti join passe_2 as pas
+        on dem.id_service = pas.id_service
+        and dem.id_commune = pas.id_commune
+        and pas.distance_km <= pas.rayon_garanti_km
 ),
 
-passe_3 as (
+passe_3 as materialized (
     select
-        cand.millesime, cand.code_regroupement, cand.code_commune,
+        cand.id_service,
+        cand.id_commune,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
         min(cand.distance_km) as distance_km,
-        -- the 3 x 3 block around the commune's cell covers at least one cell in every direction
-        2.5 * 111.195 * cos(radians(least(abs(cand.latitude) + 2.5, 89))) as rayon_garanti_km
+        -- no facility outside the 3 x 3 block of 9-cell squares is closer than its nearest edge
+        least(
+            least(
+                cand.latitude - (floor(cand.i / 9) - 1) * 9 * cand.cellule,
+                (floor(cand.i / 9) + 2) * 9 * cand.cellule - cand.latitude
+            ) * 111.195,
+            least(
+                cand.longitude - (floor(cand.j / 9) - 1) * 9 * cand.cellule,
+                (floor(cand.j / 9) + 2) * 9 * cand.cellule - cand.longitude
+            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 9 * cand.cellule, 89)))
+        ) as rayon_garanti_km
     from (
-        select dem.millesime, dem.code_regroupement, dem.code_commune, dem.latitude,
+        select
+            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
         from reste_2 as dem
-    cross join voisinage as voi
-    inner join equipements as equ
-        on dem.millesime = equ.millesime
-        and dem.code_regroupement = equ.code_regroupement
-        and floor(equ.latitude / 2.5) = floor(dem.latitude / 2.5) + voi.d_lat
-        and floor(equ.longitude / 2.5) = floor(dem.longitude / 2.5) + voi.d_lon
+        cross join voisinage as voi
+        inner join equipements as equ
+            on dem.id_service = equ.id_service
+            and (floor(equ.i / 9) * 100000 + floor(equ.j / 9))::bigint
+                = ((floor(dem.i / 9) + voi.d_lat) * 100000 + floor(dem.j / 9) + voi.d_lon)::bigint
     ) as cand
-    group by cand.millesime, cand.code_regroupement, cand.code_commune, cand.latitude
+    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
+        cand.cellule
 ),
 
-reste_3 as (
+reste_3 as materialized (
     select dem.* from reste_2 as dem
-    where not exists (
-        select 1 from passe_3 as p
-        where p.millesime = dem.millesime and p.code_regroupement = dem.code_regroupement
-            and p.code_commune = dem.code_commune and p.distance_km <= p.rayon_garanti_km
-    )
+    anti join passe_3 as pas
+        on dem.id_service = pas.id_service
+        and dem.id_commune = pas.id_commune
+        and pas.distance_km <= pas.rayon_garanti_km
 ),
 
-passe_4 as (
+passe_4 as materialized (
     select
-        cand.millesime, cand.code_regroupement, cand.code_commune,
+        cand.id_service,
+        cand.id_commune,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
         min(cand.distance_km) as distance_km,
-        null::double as rayon_garanti_km
+        -- no facility outside the 3 x 3 block of 27-cell squares is closer than its nearest edge
+        least(
+            least(
+                cand.latitude - (floor(cand.i / 27) - 1) * 27 * cand.cellule,
+                (floor(cand.i / 27) + 2) * 27 * cand.cellule - cand.latitude
+            ) * 111.195,
+            least(
+                cand.longitude - (floor(cand.j / 27) - 1) * 27 * cand.cellule,
+                (floor(cand.j / 27) + 2) * 27 * cand.cellule - cand.longitude
+            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 27 * cand.cellule, 89)))
+        ) as rayon_garanti_km
     from (
-        select dem.millesime, dem.code_regroupement, dem.code_commune, dem.latitude,
+        select
+            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
         from reste_3 as dem
-    inner join equipements as equ
-        on dem.millesime = equ.millesime and dem.code_regroupement = equ.code_regroupement
+        cross join voisinage as voi
+        inner join equipements as equ
+            on dem.id_service = equ.id_service
+            and (floor(equ.i / 27) * 100000 + floor(equ.j / 27))::bigint
+                = ((floor(dem.i / 27) + voi.d_lat) * 100000 + floor(dem.j / 27) + voi.d_lon)::bigint
     ) as cand
-    group by cand.millesime, cand.code_regroupement, cand.code_commune, cand.latitude
+    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
+        cand.cellule
+),
+
+reste_4 as materialized (
+    select dem.* from reste_3 as dem
+    anti join passe_4 as pas
+        on dem.id_service = pas.id_service
+        and dem.id_commune = pas.id_commune
+        and pas.distance_km <= pas.rayon_garanti_km
+),
+
+passe_5 as (
+    select
+        dem.id_service,
+        dem.id_commune,
+        arg_min(
+            equ.code_commune,
+            distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude)
+        ) as code_commune_equipement,
+        min(distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude)) as distance_km
+    from reste_4 as dem
+    inner join equipements as equ on dem.id_service = equ.id_service
+    group by dem.id_service, dem.id_commune
+),
+
+trouves as (
+    select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 1 as passe
+    from passe_1 as pas
+    where pas.distance_km <= pas.rayon_garanti_km
+    union all
+    select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 2 as passe
+    from passe_2 as pas
+    where pas.distance_km <= pas.rayon_garanti_km
+    union all
+    select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 3 as passe
+    from passe_3 as pas
+    where pas.distance_km <= pas.rayon_garanti_km
+    union all
+    select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 4 as passe
+    from passe_4 as pas
+    where pas.distance_km <= pas.rayon_garanti_km
+    union all
+    select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 5 as passe
+    from passe_5 as pas
 )
 
 select pre.millesime, pre.code_regroupement, pre.code_commune, 0.0 as distance_km,
     pre.code_commune as code_commune_equipement, 0 as passe
 from intermediate.int_bpe__presence_communes as pre
 inner join points as pts on pre.code_commune = pts.code_commune
-inner join (select distinct s.millesime, s.code_regroupement from services as s) as srv
+inner join (select distinct ser.millesime, ser.code_regroupement from services as ser) as srv
     on pre.millesime = srv.millesime and pre.code_regroupement = srv.code_regroupement
 union all
-select p.millesime, p.code_regroupement, p.code_commune, round(p.distance_km, 3),
-    p.code_commune_equipement, 1
-from passe_1 as p where p.distance_km <= p.rayon_garanti_km
-union all
-select p.millesime, p.code_regroupement, p.code_commune, round(p.distance_km, 3),
-    p.code_commune_equipement, 2
-from passe_2 as p
-where p.distance_km <= p.rayon_garanti_km
-union all
-select p.millesime, p.code_regroupement, p.code_commune, round(p.distance_km, 3),
-    p.code_commune_equipement, 3
-from passe_3 as p
-where p.distance_km <= p.rayon_garanti_km
-union all
-select p.millesime, p.code_regroupement, p.code_commune, round(p.distance_km, 3),
-    p.code_commune_equipement, 4
-from passe_4 as p
+select cel.millesime, cel.code_regroupement, pts.code_commune, round(tro.distance_km, 3),
+    tro.code_commune_equipement, tro.passe
+from trouves as tro
+inner join cellules as cel on tro.id_service = cel.id_service
+inner join points as pts on tro.id_commune = pts.id_commune

@@ -25,72 +25,117 @@
 --   code_commune_equipement: commune holding the nearest facility (communes only)
 --   population_municipale: population of the communes counted (those with a reference point)
 with services as (
-    select distinct reg.millesime, reg.code_regroupement, reg.libelle_regroupement, reg.gamme
+    select
+        reg.millesime,
+        reg.code_regroupement,
+        max(reg.libelle_regroupement) as libelle_regroupement,
+        max(reg.gamme) as gamme,
+        row_number() over (order by reg.millesime, reg.code_regroupement)::integer as id_service
     from intermediate.int_bpe__regroupements as reg
     where reg.gamme in ('proximite', 'intermediaire', 'sante')
+    group by reg.millesime, reg.code_regroupement
 ),
 
 communes as (
     select
-        dis.millesime,
-        dis.code_regroupement,
+        srv.id_service,
         dis.code_commune,
         dis.distance_km,
         dis.code_commune_equipement,
         coalesce(pop.population_municipale, 0) as population_municipale
     from intermediate.int_bpe__distances as dis
+    inner join services as srv
+        on dis.millesime = srv.millesime and dis.code_regroupement = srv.code_regroupement
     left join intermediate.int_bpe__population_communes as pop
         on dis.millesime = pop.millesime and dis.code_commune = pop.code_commune
 ),
 
 territoires as (
+    -- territories larger than a commune, numbered so the sort below runs on integers
     select
         tc.niveau,
         tc.code_territoire,
-        com.millesime,
-        com.code_regroupement,
-        com.code_commune,
+        tc.code_commune,
+        dense_rank() over (order by tc.niveau, tc.code_territoire)::integer as id_territoire
+    from marts.territoires__communes as tc
+    where tc.niveau <> 'commune'
+),
+
+cumuls as (
+    select
+        ter.id_territoire,
+        com.id_service,
         com.distance_km,
-        com.code_commune_equipement,
         com.population_municipale,
+        -- population at least as close as this commune (ties in any order: the median below
+        -- is the distance where the running total crosses half, the same whatever their order)
         sum(com.population_municipale) over (
-            partition by tc.niveau, tc.code_territoire, com.millesime, com.code_regroupement
-            order by com.distance_km, com.code_commune
+            partition by ter.id_territoire, com.id_service
+            order by com.distance_km
             rows between unbounded preceding and current row
         ) as population_cumulee,
         sum(com.population_municipale) over (
-            partition by tc.niveau, tc.code_territoire, com.millesime, com.code_regroupement
+            partition by ter.id_territoire, com.id_service
         ) as population_totale
-    from marts.territoires__communes as tc
-    inner join communes as com on tc.code_commune = com.code_commune
+    from territoires as ter
+    inner join communes as com on ter.code_commune = com.code_commune
+),
+
+agregats as (
+    select
+        cum.id_territoire,
+        cum.id_service,
+        round(
+            sum(cum.distance_km * cum.population_municipale)
+            / nullif(sum(cum.population_municipale), 0), 3
+        ) as distance_km,
+        coalesce(
+            min(cum.distance_km) filter (where cum.population_cumulee * 2 >= cum.population_totale),
+            max(cum.distance_km)
+        ) as distance_mediane_km,
+        round(coalesce(sum(cum.population_municipale) filter (where cum.distance_km > 10), 0)
+            / nullif(sum(cum.population_municipale), 0), 6) as part_population_plus_10_km,
+        round(coalesce(sum(cum.population_municipale) filter (where cum.distance_km > 20), 0)
+            / nullif(sum(cum.population_municipale), 0), 6) as part_population_plus_20_km,
+        cast(sum(cum.population_municipale) as bigint) as population_municipale
+    from cumuls as cum
+    group by cum.id_territoire, cum.id_service
 )
 
 select
+    tc.niveau,
+    tc.code_territoire,
+    srv.millesime,
+    srv.code_regroupement,
+    srv.libelle_regroupement,
+    srv.gamme,
+    round(com.distance_km, 3) as distance_km,
+    com.distance_km as distance_mediane_km,
+    round(case when com.distance_km > 10 then 1 else 0 end * com.population_municipale
+        / nullif(com.population_municipale, 0), 6) as part_population_plus_10_km,
+    round(case when com.distance_km > 20 then 1 else 0 end * com.population_municipale
+        / nullif(com.population_municipale, 0), 6) as part_population_plus_20_km,
+    com.code_commune_equipement,
+    cast(com.population_municipale as bigint) as population_municipale
+from marts.territoires__communes as tc
+inner join communes as com on tc.code_commune = com.code_commune
+inner join services as srv on com.id_service = srv.id_service
+where tc.niveau = 'commune'
+union all
+select
     ter.niveau,
     ter.code_territoire,
-    ter.millesime,
-    ter.code_regroupement,
-    max(srv.libelle_regroupement) as libelle_regroupement,
-    max(srv.gamme) as gamme,
-    round(
-        case
-            when ter.niveau = 'commune' then max(ter.distance_km)
-            else sum(ter.distance_km * ter.population_municipale)
-                / nullif(sum(ter.population_municipale), 0)
-        end, 3
-    ) as distance_km,
-    coalesce(
-        min(ter.distance_km) filter (where ter.population_cumulee * 2 >= ter.population_totale),
-        max(ter.distance_km)
-    ) as distance_mediane_km,
-    round(coalesce(sum(ter.population_municipale) filter (where ter.distance_km > 10), 0)
-        / nullif(sum(ter.population_municipale), 0), 6) as part_population_plus_10_km,
-    round(coalesce(sum(ter.population_municipale) filter (where ter.distance_km > 20), 0)
-        / nullif(sum(ter.population_municipale), 0), 6) as part_population_plus_20_km,
-    case when ter.niveau = 'commune' then max(ter.code_commune_equipement) end
-        as code_commune_equipement,
-    cast(sum(ter.population_municipale) as bigint) as population_municipale
-from territoires as ter
-inner join services as srv
-    on ter.millesime = srv.millesime and ter.code_regroupement = srv.code_regroupement
-group by ter.niveau, ter.code_territoire, ter.millesime, ter.code_regroupement
+    srv.millesime,
+    srv.code_regroupement,
+    srv.libelle_regroupement,
+    srv.gamme,
+    agr.distance_km,
+    agr.distance_mediane_km,
+    agr.part_population_plus_10_km,
+    agr.part_population_plus_20_km,
+    null::varchar as code_commune_equipement,
+    agr.population_municipale
+from agregats as agr
+inner join (select distinct t.id_territoire, t.niveau, t.code_territoire from territoires as t) as ter
+    on agr.id_territoire = ter.id_territoire
+inner join services as srv on agr.id_service = srv.id_service
