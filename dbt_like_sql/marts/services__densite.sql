@@ -69,7 +69,9 @@ par_territoire as (
         pco.code_agregat,
         max(pco.code_serie) as code_serie,
         sum(pco.nb_equipements) as nb_equipements,
-        count(distinct pco.code_commune) as nb_communes_equipees,
+        -- a commune is in a territory once (tests/territoires_communes_une_fois_par_niveau.sql)
+        -- and once per aggregate in par_commune: no need for a distinct count
+        count(*) as nb_communes_equipees,
         sum(pop.population_municipale) as population_equipee
     from marts.territoires__communes as tc
     inner join par_commune as pco on tc.code_commune = pco.code_commune

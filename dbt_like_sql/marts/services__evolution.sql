@@ -32,36 +32,53 @@ with services as (
     group by reg.millesime, reg.code_regroupement
 ),
 
-populations as (
-    select tc.niveau, tc.code_territoire, pop.millesime, sum(pop.population_municipale) as population
+numeros_services as (
+    select srv.*, dense_rank() over (order by srv.code_regroupement)::integer as id_regroupement
+    from services as srv
+),
+
+territoires as (
+    -- territories numbered, so the series below are sorted on integers
+    select ter.niveau, ter.code_territoire,
+        row_number() over (order by ter.niveau, ter.code_territoire)::integer as id_territoire
+    from (select distinct tc.niveau, tc.code_territoire from marts.territoires__communes as tc) as ter
+),
+
+communes_territoires as (
+    select ter.id_territoire, tc.code_commune
     from marts.territoires__communes as tc
-    inner join intermediate.int_bpe__population_communes as pop on tc.code_commune = pop.code_commune
-    group by tc.niveau, tc.code_territoire, pop.millesime
+    inner join territoires as ter
+        on tc.niveau = ter.niveau and tc.code_territoire = ter.code_territoire
+),
+
+populations as (
+    select ct.id_territoire, pop.millesime, sum(pop.population_municipale) as population
+    from communes_territoires as ct
+    inner join intermediate.int_bpe__population_communes as pop on ct.code_commune = pop.code_commune
+    group by ct.id_territoire, pop.millesime
 ),
 
 comptes as (
-    select tc.niveau, tc.code_territoire, pre.millesime, pre.code_regroupement,
+    select ct.id_territoire, pre.millesime, pre.code_regroupement,
         sum(pre.nb_equipements) as nb_equipements
-    from marts.territoires__communes as tc
-    inner join intermediate.int_bpe__presence_communes as pre on tc.code_commune = pre.code_commune
-    group by tc.niveau, tc.code_territoire, pre.millesime, pre.code_regroupement
+    from communes_territoires as ct
+    inner join intermediate.int_bpe__presence_communes as pre on ct.code_commune = pre.code_commune
+    group by ct.id_territoire, pre.millesime, pre.code_regroupement
 ),
 
 grille as (
     -- every service of every edition in every territory, 0 where it has no facility
-    select pop.niveau, pop.code_territoire, srv.code_regroupement, srv.libelle_regroupement,
-        srv.gamme, srv.millesime, srv.rupture_types, pop.population,
+    select pop.id_territoire, srv.id_regroupement, srv.millesime, pop.population,
         coalesce(cpt.nb_equipements, 0) as nb_equipements
     from populations as pop
-    inner join services as srv on pop.millesime = srv.millesime
+    inner join numeros_services as srv on pop.millesime = srv.millesime
     left join comptes as cpt
-        on pop.niveau = cpt.niveau
-        and pop.code_territoire = cpt.code_territoire
+        on pop.id_territoire = cpt.id_territoire
         and srv.millesime = cpt.millesime
         and srv.code_regroupement = cpt.code_regroupement
 ),
 
-series as (
+suites as (
     select
         gri.*,
         round(10000.0 * gri.nb_equipements / nullif(gri.population, 0), 4) as pour_10000_hab,
@@ -70,9 +87,16 @@ series as (
         lag(round(10000.0 * gri.nb_equipements / nullif(gri.population, 0), 4)) over suite
             as densite_precedente
     from grille as gri
-    window suite as (
-        partition by gri.niveau, gri.code_territoire, gri.code_regroupement order by gri.millesime
-    )
+    window suite as (partition by gri.id_territoire, gri.id_regroupement order by gri.millesime)
+),
+
+series as (
+    select ter.niveau, ter.code_territoire, srv.code_regroupement, srv.libelle_regroupement,
+        srv.gamme, srv.rupture_types, sui.* exclude (id_territoire, id_regroupement)
+    from suites as sui
+    inner join territoires as ter on sui.id_territoire = ter.id_territoire
+    inner join numeros_services as srv
+        on sui.id_regroupement = srv.id_regroupement and sui.millesime = srv.millesime
 )
 
 select

@@ -27,81 +27,109 @@ with regroupements as (
     where reg.gamme in ('proximite', 'intermediaire', 'superieure')
 ),
 
-matrice as (
-    select
-        reg.millesime,
-        reg.gamme,
-        reg.millesime_gammes,
-        reg.code_regroupement,
-        reg.libelle_regroupement,
-        pop.code_commune,
-        pop.population_municipale,
-        pre.code_commune is not null as present
-    from regroupements as reg
-    inner join intermediate.int_bpe__population_communes as pop on reg.millesime = pop.millesime
-    left join intermediate.int_bpe__presence_communes as pre
-        on reg.millesime = pre.millesime
-        and reg.code_regroupement = pre.code_regroupement
-        and pop.code_commune = pre.code_commune
-),
-
-communes as (
-    select
-        mat.millesime,
-        mat.gamme,
-        mat.code_commune,
-        max(mat.population_municipale) as population_municipale,
-        count(*) = count(*) filter (where mat.present) as complete
-    from matrice as mat
-    group by mat.millesime, mat.gamme, mat.code_commune
-),
-
-territoire_regroupements as (
-    select
-        tc.niveau,
-        tc.code_territoire,
-        mat.millesime,
-        mat.gamme,
-        mat.code_regroupement,
-        mat.libelle_regroupement,
-        bool_or(mat.present) as present_quelque_part,
-        sum(mat.population_municipale) filter (where not mat.present) as population_sans,
-        sum(mat.population_municipale) as population
-    from marts.territoires__communes as tc
-    inner join matrice as mat on tc.code_commune = mat.code_commune
-    group by all
-),
-
-manquants as (
-    select
-        trg.niveau,
-        trg.code_territoire,
-        trg.millesime,
-        trg.gamme,
-        case
-            when trg.niveau = 'commune' then string_agg(trg.libelle_regroupement, ', '
-                order by trg.libelle_regroupement) filter (where trg.population_sans is not null)
-            else string_agg(
-                trg.libelle_regroupement || ' (' || round(100.0 * trg.population_sans
-                / nullif(trg.population, 0), 1) || ' %)', ', '
-                order by trg.population_sans desc, trg.libelle_regroupement
-            ) filter (where trg.rang <= 5 and trg.population_sans > 0)
-        end as regroupements_manquants
-    from (
-        select t.*, row_number() over (
-            partition by t.niveau, t.code_territoire, t.millesime, t.gamme
-            order by t.population_sans desc nulls last, t.libelle_regroupement
-        ) as rang
-        from territoire_regroupements as t
-    ) as trg
-    group by trg.niveau, trg.code_territoire, trg.millesime, trg.gamme
-),
-
 editions_gammes as (
     select reg.millesime, reg.gamme, max(reg.millesime_gammes) as millesime_gammes,
         count(*) as nb_regroupements
     from regroupements as reg
     group by reg.millesime, reg.gamme
+),
+
+presences as (
+    -- the communes (with a population) holding each service of a gamme
+    select reg.millesime, reg.gamme, reg.code_regroupement, pop.code_commune,
+        pop.population_municipale
+    from regroupements as reg
+    inner join intermediate.int_bpe__presence_communes as pre
+        on reg.millesime = pre.millesime and reg.code_regroupement = pre.code_regroupement
+    inner join intermediate.int_bpe__population_communes as pop
+        on pre.millesime = pop.millesime and pre.code_commune = pop.code_commune
+),
+
+communes as (
+    select
+        pop.millesime,
+        edi.gamme,
+        pop.code_commune,
+        pop.population_municipale,
+        coalesce(cpt.nb_presents, 0) = edi.nb_regroupements as complete
+    from intermediate.int_bpe__population_communes as pop
+    inner join editions_gammes as edi on pop.millesime = edi.millesime
+    left join (
+        select prs.millesime, prs.gamme, prs.code_commune, count(*) as nb_presents
+        from presences as prs
+        group by prs.millesime, prs.gamme, prs.code_commune
+    ) as cpt
+        on pop.millesime = cpt.millesime
+        and edi.gamme = cpt.gamme
+        and pop.code_commune = cpt.code_commune
+),
+
+territoires as (
+    select tc.niveau, tc.code_territoire, pop.millesime,
+        sum(pop.population_municipale) as population, count(*) as nb_communes
+    from marts.territoires__communes as tc
+    inner join intermediate.int_bpe__population_communes as pop
+        on tc.code_commune = pop.code_commune
+    group by tc.niveau, tc.code_territoire, pop.millesime
+),
+
+avec as (
+    -- per territory and service: the communes holding it and their population
+    select tc.niveau, tc.code_territoire, prs.millesime, prs.code_regroupement,
+        sum(prs.population_municipale) as population_avec, count(*) as nb_communes_avec
+    from marts.territoires__communes as tc
+    inner join presences as prs on tc.code_commune = prs.code_commune
+    group by tc.niveau, tc.code_territoire, prs.millesime, prs.code_regroupement
+),
+
+territoire_regroupements as (
+    -- every service of the edition in every territory
+    select
+        ter.niveau,
+        ter.code_territoire,
+        ter.millesime,
+        reg.gamme,
+        reg.code_regroupement,
+        reg.libelle_regroupement,
+        coalesce(ava.nb_communes_avec, 0) > 0 as present_quelque_part,
+        -- NULL when every commune of the territory has it
+        case when ter.nb_communes > coalesce(ava.nb_communes_avec, 0)
+            then ter.population - coalesce(ava.population_avec, 0) end as population_sans,
+        ter.population
+    from territoires as ter
+    inner join regroupements as reg on ter.millesime = reg.millesime
+    left join avec as ava
+        on ter.niveau = ava.niveau
+        and ter.code_territoire = ava.code_territoire
+        and ter.millesime = ava.millesime
+        and reg.code_regroupement = ava.code_regroupement
+),
+
+manquants as (
+    -- a commune: every service it lacks
+    select trg.niveau, trg.code_territoire, trg.millesime, trg.gamme,
+        string_agg(trg.libelle_regroupement, ', ' order by trg.libelle_regroupement)
+            as regroupements_manquants
+    from territoire_regroupements as trg
+    where trg.niveau = 'commune' and trg.population_sans is not null
+    group by trg.niveau, trg.code_territoire, trg.millesime, trg.gamme
+    union all
+    -- a larger territory: the five missing for the largest share of its population
+    select trg.niveau, trg.code_territoire, trg.millesime, trg.gamme,
+        string_agg(
+            trg.libelle_regroupement || ' (' || round(100.0 * trg.population_sans
+            / nullif(trg.population, 0), 1) || ' %)', ', '
+            order by trg.population_sans desc, trg.libelle_regroupement
+        ) filter (where trg.rang <= 5) as regroupements_manquants
+    from (
+        select t.*, row_number() over (
+            partition by t.niveau, t.code_territoire, t.millesime, t.gamme
+            order by t.population_sans desc, t.libelle_regroupement
+        ) as rang
+        from territoire_regroupements as t
+        where t.niveau <> 'commune' and t.population_sans > 0
+    ) as trg
+    group by trg.niveau, trg.code_territoire, trg.millesime, trg.gamme
 ),
 
 presents as (
