@@ -11,7 +11,7 @@ import json
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from observatory.catalog import Catalog, Dataset, normalise_header
 from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
 from observatory.sources import parser_for, relation_sql
-from observatory.sources.tabular import FILE_TABLE, ParseError, match_columns, read_file
+from observatory.sources.tabular import ParseError, match_columns, read_file, release
 from observatory.validation import Outcome, record, warm_up_in_background, write_report
 from observatory.warehouse import quote_identifier, table_exists, writer
 
@@ -263,12 +263,24 @@ def _stage(
     """Parse the file into the temp table `_observatory_stage` with the raw table's columns."""
     dataset = item.dataset
     options = dataset.read_options(item.millesime)
-    read = read_file(con, local.data, local.data_format, options, item.label)
+    patterns = [c.pattern for c in dataset.columns if c.pattern]
+
+    def keep(headers: Sequence[str]) -> set[str]:
+        """The headers feeding a catalog column; a missing required one fails here, before
+        the body of the file is read."""
+        matched = match_columns(
+            dataset.columns, headers, label=item.label, file_name=local.data.name
+        )
+        mapped = {h for h in matched.values() if h}
+        return mapped | {
+            h for h in headers if any(re.search(p, normalise_header(h)) for p in patterns)
+        }
+
+    read = read_file(con, local.data, local.data_format, options, item.label, keep)
     matched = match_columns(
         dataset.columns, read.headers, label=item.label, file_name=local.data.name
     )
     used = {h for h in matched.values() if h}
-    patterns = [c.pattern for c in dataset.columns if c.pattern]
     extra = [
         h
         for h in read.headers
@@ -280,7 +292,7 @@ def _stage(
         f"select * exclude (_source_row), {int(item.millesime)}::integer as millesime, "
         f"_source_row as source_row from ({relation})"
     )
-    con.execute(f"drop table if exists {FILE_TABLE}")
+    release(con)
     # rows of the raw table (a family that reshapes, e.g. one column per year, makes more)
     staged = con.execute("select count(*) from _observatory_stage").fetchall()[0][0]
     return matched, extra, int(staged)

@@ -15,7 +15,7 @@ import csv
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,15 @@ from observatory.catalog import Column, Dataset, ReadOptions, normalise_header
 from observatory.warehouse import quote_identifier
 
 FILE_TABLE = "_observatory_file"
-"""Temp table holding the file as read: original headers plus `_source_row`."""
+"""Temp view of the file as read: original headers (those kept) plus `_source_row`."""
+FILE_DATA = "_observatory_file_data"
+"""Temp table behind FILE_TABLE. CSV and Parquet rows are stored in file order, so a row's
+position is its rowid: no window over the whole file (which would hold every column in memory
+at once) is needed to number them."""
+
+Keep = Callable[[Sequence[str]], Collection[str]]
+"""Given a file's headers, the ones to load: a wide file (the BPE has 89 columns, about ten
+used) is parsed whole but only what the catalog maps is stored."""
 
 _DUCKDB_ENCODINGS = {
     "utf-8": "utf-8",
@@ -92,6 +100,26 @@ class FileRead:
     headers: list[str]
     rows: int
     header_line: int
+
+
+def release(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what `read_file` left in the connection."""
+    con.execute(f"drop view if exists {FILE_TABLE}")
+    con.execute(f"drop table if exists {FILE_DATA}")
+
+
+def _numbered_view(con: duckdb.DuckDBPyConnection, first_row: int | None) -> None:
+    """FILE_TABLE over FILE_DATA: with `_source_row` = rowid + first_row, or as stored when
+    the reader numbered the rows itself (first_row None)."""
+    numbered = "" if first_row is None else f", cast(rowid + {first_row} as bigint) as _source_row"
+    con.execute(f"create temp view {FILE_TABLE} as select *{numbered} from {FILE_DATA}")
+
+
+def _kept(headers: Sequence[str], keep: Keep | None) -> list[str]:
+    if keep is None:
+        return list(headers)
+    wanted = set(keep(headers))
+    return [h for h in headers if h in wanted]
 
 
 def _duckdb_error_detail(exc: duckdb.Error) -> str:
@@ -186,9 +214,16 @@ def _csv_problem(exc: duckdb.Error) -> str:
     return f"{where}: {first}"
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, label: str) -> int:
+def _read_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    options: ReadOptions,
+    label: str,
+    keep: Keep | None = None,
+) -> tuple[int, list[str]]:
     """Read with the header found in Python and no dialect sniffing, so a malformed line is
-    reported with its line number instead of a failed auto-detection."""
+    reported with its line number instead of a failed auto-detection. Every line is parsed
+    (a short or long line fails); only the kept columns are stored."""
     encoding = (options.encoding or "utf-8").lower()
     _check_encoding(path, encoding, label)
     native = _DUCKDB_ENCODINGS.get(encoding)
@@ -202,11 +237,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
     quote = options.quote if options.quote is not None else '"'
     columns = "{" + ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for h in headers)
     columns += "}"
+    select = ", ".join(quote_identifier(h) for h in _kept(headers, keep)) or "*"
     try:
         con.execute(
             f"""
-            create or replace temp table {FILE_TABLE} as
-            select *, cast(row_number() over () + {header_row} as bigint) as _source_row
+            create temp table {FILE_DATA} as
+            select {select}
             from read_csv(?, delim = ?, header = false, skip = {header_row},
                           columns = {columns}, auto_detect = false, encoding = ?,
                           quote = ?, escape = ?, strict_mode = true, null_padding = false)
@@ -221,7 +257,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
     finally:
         if source != path:
             source.unlink(missing_ok=True)
-    return header_row
+    _numbered_view(con, header_row + 1)
+    return header_row, headers
 
 
 def _cell(value: object) -> str | None:
@@ -269,10 +306,11 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
         f"cast({quote_identifier(h)} as varchar) as {quote_identifier(h)}" for h in headers
     )
     con.execute(
-        f"create or replace temp table {FILE_TABLE} as select {select}, "
+        f"create temp table {FILE_DATA} as select {select}, "
         "cast(_source_row as bigint) as _source_row from _observatory_xlsx"
     )
     con.unregister("_observatory_xlsx")
+    _numbered_view(con, None)
     return header_index + 1
 
 
@@ -291,26 +329,32 @@ def _locate_header(rows: Sequence[Sequence[str | None]], options: ReadOptions, w
     return index
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> int:
-    """Parquet carries types; turn every column into text (nested values as JSON)."""
+def _read_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, label: str, keep: Keep | None = None
+) -> tuple[int, list[str]]:
+    """Parquet carries types; turn every kept column into text (nested values as JSON)."""
     try:
         described = con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
         raise ParseError(
             f"{label}: {path.name}: not a readable Parquet file: {_duckdb_error_detail(exc)}"
         ) from exc
+    headers = [r[0] for r in described]
+    kept = set(_kept(headers, keep))
     casts = []
     for name, column_type, *_ in described:
+        if name not in kept:
+            continue
         ident = quote_identifier(name)
         nested = any(t in column_type for t in ("STRUCT", "[]", "MAP", "JSON"))
         expr = f"to_json({ident})::varchar" if nested else f"cast({ident} as varchar)"
         casts.append(f"{expr} as {ident}")
     con.execute(
-        f"create or replace temp table {FILE_TABLE} as select {', '.join(casts)}, "
-        "cast(row_number() over () as bigint) as _source_row from read_parquet(?)",
+        f"create temp table {FILE_DATA} as select {', '.join(casts) or '*'} from read_parquet(?)",
         [str(path)],
     )
-    return 0
+    _numbered_view(con, 1)
+    return 0, headers
 
 
 def _read_json(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> int:
@@ -339,30 +383,40 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> int:
             f"json ->> '{path_expr.replace(chr(39), chr(39) * 2)}' as {quote_identifier(key)}"
         )
     con.execute(
-        f"create or replace temp table {FILE_TABLE} as select "
+        f"create temp table {FILE_DATA} as select "
         f"{', '.join([*selects, '_source_row'])} from _observatory_json"
     )
     con.execute("drop table _observatory_json")
+    _numbered_view(con, None)
     return 0
 
 
 def read_file(
-    con: duckdb.DuckDBPyConnection, path: Path, file_format: str, options: ReadOptions, label: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_format: str,
+    options: ReadOptions,
+    label: str,
+    keep: Keep | None = None,
 ) -> FileRead:
-    """Load the file into the temp table `FILE_TABLE` and report what it holds."""
+    """Load the file into the temp view `FILE_TABLE` and report what it holds: every header of
+    the file, though only those `keep` selects (CSV and Parquet) are loaded."""
+    release(con)
+    headers: list[str] | None = None
     if file_format == "csv":
-        header_line = _read_csv(con, path, options, label)
+        header_line, headers = _read_csv(con, path, options, label, keep)
     elif file_format == "xlsx":
         header_line = _read_xlsx(con, path, options, label)
     elif file_format == "parquet":
-        header_line = _read_parquet(con, path, label)
+        header_line, headers = _read_parquet(con, path, label, keep)
     elif file_format == "json":
         header_line = _read_json(con, path, label)
     else:
         raise ParseError(f"{label}: {path.name}: cannot read format {file_format!r}")
-    headers = [r[0] for r in con.execute(f"describe {FILE_TABLE}").fetchall()]
-    headers.remove("_source_row")
-    rows = con.execute(f"select count(*) from {FILE_TABLE}").fetchall()[0]
+    if headers is None:
+        headers = [r[0] for r in con.execute(f"describe {FILE_TABLE}").fetchall()]
+        headers.remove("_source_row")
+    rows = con.execute(f"select count(*) from {FILE_DATA}").fetchall()[0]
     return FileRead(headers=headers, rows=int(rows[0]) if rows else 0, header_line=header_line)
 
 
