@@ -3,8 +3,8 @@
 For each scale (a fraction of France's communes) it generates the official-format inputs once,
 then measures, each in a fresh subprocess so Dagster's start-up and the peak memory are counted:
 
-- floor: DuckDB (and openpyxl for the workbooks) reading every input once, the columns the
-  pipeline uses: no pipeline can be faster than reading its inputs;
+- floor: DuckDB (and calamine for the workbooks, as ingestion does) reading every input once,
+  the columns the pipeline uses: no pipeline can be faster than reading its inputs;
 - full build: ingestion + validation + every model + publication (`observatory build`), wall
   time, peak RSS, and the time of each stage from the run's step events (`--timings`);
 - no-op refresh: the same build again, inputs unchanged;
@@ -165,19 +165,23 @@ def _floor_one(con: duckdb.DuckDBPyConnection, dataset, year: int, path: Path) -
                 con.execute("select count(*) from read_json_auto(?)", [str(path)]).fetchall()[0][0]
             )
         if fmt == "xlsx":
-            from openpyxl import load_workbook
+            from python_calamine import CalamineWorkbook
 
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = CalamineWorkbook.from_path(str(path))
             try:
-                sheet = book[options.sheet] if options.sheet else book.worksheets[0]
-                return sum(1 for _ in sheet.iter_rows(values_only=True))
+                sheet = (
+                    book.get_sheet_by_name(options.sheet)
+                    if options.sheet
+                    else book.get_sheet_by_index(0)
+                )
+                return len(sheet.to_python(skip_empty_area=False))
             finally:
                 book.close()
     raise ValueError(f"{path}: unknown format {fmt}")
 
 
 def floor(catalog_dir: Path) -> tuple[Measure, int, float]:
-    """Every input read once by DuckDB (workbooks by openpyxl), only the columns used."""
+    """Every input read once by DuckDB (workbooks by calamine), only the columns used."""
     con = duckdb.connect()
     started = time.perf_counter()
     rows, size = 0, 0.0
