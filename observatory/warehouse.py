@@ -48,6 +48,14 @@ META_DDL = (
         finished_at timestamp not null
     )
     """,
+    """
+    create table if not exists meta.empreintes_fichiers (
+        chemin varchar primary key,       -- absolute path of a local input
+        octets bigint not null,
+        mtime_ns bigint not null,
+        sha256 varchar not null
+    )
+    """,
 )
 
 

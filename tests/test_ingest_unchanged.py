@@ -1,0 +1,82 @@
+"""A refresh over unchanged local files reads none of them: their digest is kept with their size
+and mtime (meta.empreintes_fichiers), and an unchanged file is not unzipped or parsed again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from observatory import fetch, ingest
+from observatory.catalog import load_catalog
+from observatory.settings import load_settings
+from observatory.warehouse import initialise
+from tests.conftest import make_settings
+
+
+def _counting_sha256(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    calls: list[Path] = []
+    real = fetch.sha256_file
+
+    def counting(path: Path) -> str:
+        calls.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(fetch, "sha256_file", counting)
+    return calls
+
+
+def test_a_digest_is_read_again_only_when_size_or_mtime_change(tmp_path, monkeypatch):
+    calls = _counting_sha256(monkeypatch)
+    con = duckdb.connect()
+    initialise(con)
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a;b\n1;2\n")
+
+    first = ingest.local_digest(con, path)
+    again = ingest.local_digest(con, path)
+    assert first == again == fetch.hashlib.sha256(b"a;b\n1;2\n").hexdigest()
+    assert len(calls) == 1  # the second answer came from meta.empreintes_fichiers
+
+    path.write_bytes(b"a;b\n1;3\n")  # same size, new content and mtime
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    changed = ingest.local_digest(con, path)
+    assert len(calls) == 2
+    assert changed == fetch.hashlib.sha256(b"a;b\n1;3\n").hexdigest() != first
+
+
+def test_an_unchanged_zip_is_neither_hashed_nor_unzipped_at_the_next_refresh(tmp_path, monkeypatch):
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(load_settings({}).catalog_dir, catalog_dir)
+    settings = make_settings(tmp_path / "home", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
+    bpe = next(d for d in load_catalog(catalog_dir) if d.id == "insee_bpe")
+    items, _ = ingest.planned_inputs(settings, bpe)
+    item = next(i for i in items if str(i.location).endswith(".zip"))
+
+    loaded = ingest.ingest_one(settings, item)
+    assert loaded.status == "loaded" and loaded.rows > 0
+
+    calls = _counting_sha256(monkeypatch)
+
+    def no_unzip(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an unchanged file was obtained (unzipped) again")
+
+    monkeypatch.setattr(ingest, "_obtain", no_unzip)
+    again = ingest.ingest_one(settings, item)
+    assert (again.status, again.rows, again.sha256, again.bytes) == (
+        "unchanged",
+        loaded.rows,
+        loaded.sha256,
+        loaded.bytes,
+    )
+    assert calls == []
+
+    # Touched but identical: read once to be sure, still nothing to load.
+    stat = Path(item.location).stat()
+    os.utime(item.location, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    touched = ingest.ingest_one(settings, item)
+    assert touched.status == "unchanged" and len(calls) == 1
