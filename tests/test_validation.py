@@ -314,3 +314,45 @@ def test_results_name_the_run_and_the_millesime(copy_of_sample):
         con.close()
     assert [year for year, _ in rows] == [2019, 2020, 2021, 2022, 2023]
     assert isinstance(json.loads(sample), list)
+
+
+def test_a_build_identifies_tables_by_what_built_them_and_validate_by_their_values(
+    copy_of_sample,
+):
+    """In a build, a mart is identified by its model fingerprint (a no-op reads nothing); a hand
+    edit behind the pipeline's back is therefore only seen by `observatory validate`."""
+    from observatory.definitions import build_definitions
+    from observatory.quality import model_suites
+    from observatory.sql_models import load_models
+    from observatory.validation import run_suite
+
+    settings = copy_of_sample()
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        known = {
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        build_definitions(settings)  # the models load as they do in a build
+        models = [m for m in load_models(settings.sql_dir, known) if m.table == "marts.population"]
+        suite = model_suites(models)[0]
+        before = run_suite(con, suite, trust_versions=True)
+        assert before and all(o.success for o in before)
+        edited = con.execute(
+            "select count(*) from marts.population "
+            "where niveau = 'commune' and code_territoire = '01901'"
+        ).fetchall()[0][0]
+        con.execute(
+            "update marts.population set population_municipale = -1 "
+            "where niveau = 'commune' and code_territoire = '01901'"
+        )
+        trusted = run_suite(con, suite, trust_versions=True)
+        audited = run_suite(con, suite, trust_versions=False)
+    finally:
+        con.close()
+    assert all(o.success for o in trusted)  # same fingerprint: the build's stored verdicts
+    failed = [o for o in audited if not o.success]
+    assert [o.column for o in failed] == ["population_municipale"]
+    assert edited > 0 and failed[0].unexpected_count == edited
