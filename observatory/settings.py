@@ -7,6 +7,7 @@ CLI and a Dagster run configure the observatory the same way and nothing is froz
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,6 +42,10 @@ class Settings:
     published_editions_kept: int = 3
     cog_millesime: int | None = None
     custom_territories: Path | None = None
+    duckdb_memory_limit: str = "4GB"
+    """DuckDB's buffer limit for the warehouse writer: past it, joins, aggregates and sorts
+    spill to `<warehouse>.tmp` instead of growing (DuckDB's default is 80 % of the RAM, which
+    a national build would otherwise take)."""
 
     def __post_init__(self) -> None:
         if self.source not in SOURCE_MODES:
@@ -52,6 +57,11 @@ class Settings:
             raise SettingsError(
                 "OBSERVATORY_SOURCE=mirror needs OBSERVATORY_MIRROR_URL "
                 "(e.g. https://mirror.example.org/opendata)"
+            )
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(k|m|g|t)i?b", self.duckdb_memory_limit.lower()):
+            raise SettingsError(
+                f"OBSERVATORY_DUCKDB_MEMORY_LIMIT={self.duckdb_memory_limit!r} is not a size "
+                "such as 4GB or 512MB"
             )
         if self.published_editions_kept < 0:
             raise SettingsError(
@@ -137,4 +147,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         published_editions_kept=int(number("OBSERVATORY_PUBLISHED_EDITIONS_KEPT", 3)),
         cog_millesime=int(cog) if cog else None,
         custom_territories=Path(custom).expanduser().resolve() if custom else None,
+        duckdb_memory_limit=(env.get("OBSERVATORY_DUCKDB_MEMORY_LIMIT") or "4GB").strip(),
     )

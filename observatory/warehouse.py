@@ -125,6 +125,7 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(path.with_name(path.name + ".lock"), settings.writer_lock_timeout_s):
         con = duckdb.connect(str(path))
+        con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
         _OPEN[path] = con
         try:
             initialise(con)

@@ -194,3 +194,14 @@ def test_reader_cannot_write(tmp_path: Path) -> None:
             con.execute("insert into marts.t values ('69901')")
     with reader(settings.warehouse_path) as con:
         assert con.execute("select count(*) from marts.t").fetchone() == (1,)
+
+
+def test_the_writer_caps_duckdb_memory_and_refuses_a_size_it_cannot_read(tmp_path):
+    from observatory.settings import SettingsError
+
+    settings = make_settings(tmp_path, OBSERVATORY_DUCKDB_MEMORY_LIMIT="512MB")
+    with writer(settings) as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.replace(" ", "") in {"512.0MB", "488.2MiB"}, limit
+    with pytest.raises(SettingsError, match="OBSERVATORY_DUCKDB_MEMORY_LIMIT='lots'"):
+        make_settings(tmp_path, OBSERVATORY_DUCKDB_MEMORY_LIMIT="lots")
