@@ -216,8 +216,8 @@ def fingerprint(dataset: Dataset, sha256: str) -> str:
 
 def local_digest(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """sha256 of a local file, read again only when its size or modification time changed
-    (the test make and git rely on): a refresh over gigabytes of unchanged inputs then costs
-    a stat per file. Kept in meta.empreintes_fichiers."""
+    since a load remembered it (the test make and git rely on): a refresh over gigabytes of
+    unchanged inputs then costs a stat per file. Kept in meta.empreintes_fichiers."""
     path = path.resolve()
     stat = path.stat()
     known = con.execute(
@@ -225,14 +225,18 @@ def local_digest(con: duckdb.DuckDBPyConnection, path: Path) -> str:
         "and mtime_ns = ?",
         [str(path), stat.st_size, stat.st_mtime_ns],
     ).fetchall()
-    if known:
-        return str(known[0][0])
-    digest = fetch.sha256_file(path)
+    return str(known[0][0]) if known else fetch.sha256_file(path)
+
+
+def remember_digest(con: duckdb.DuckDBPyConnection, path: Path, digest: str) -> None:
+    """Keep a file's digest with its size and mtime, once it was loaded (or found loaded): a
+    refused file leaves the warehouse as it was."""
+    path = path.resolve()
+    stat = path.stat()
     con.execute(
         "insert or replace into meta.empreintes_fichiers values (?, ?, ?, ?)",
         [str(path), stat.st_size, stat.st_mtime_ns, digest],
     )
-    return digest
 
 
 def _last_fingerprint(con: duckdb.DuckDBPyConnection, dataset: Dataset, year: int) -> str | None:
@@ -356,9 +360,11 @@ def ingest_one(
         # A local file with the size and mtime it had when last loaded is not read (or
         # unzipped) again.
         with writer(settings) as con:
-            same = _unchanged(con, item, local_digest(con, Path(source)), say)
-        if same is not None:
-            return same
+            digest = local_digest(con, Path(source))
+            same = _unchanged(con, item, digest, say)
+            if same is not None:
+                remember_digest(con, Path(source), digest)
+                return same
     try:
         local = _obtain(settings, item)
     except fetch.FetchError as exc:
@@ -369,6 +375,8 @@ def ingest_one(
         stamp = fingerprint(dataset, sha256)
         same = None if force else _unchanged(con, item, sha256, say)
         if same is not None:
+            if not local.download:
+                remember_digest(con, local.published, sha256)
             return same
         try:
             matched, extra, rows = _stage(con, item, local)
@@ -409,6 +417,8 @@ def ingest_one(
                     datetime.now(UTC).replace(tzinfo=None),
                 ],
             )
+            if not local.download:
+                remember_digest(con, local.published, sha256)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

@@ -34,6 +34,7 @@ class ObservatoryResource(dg.ConfigurableResource):
     published_editions_kept: int | None = None
     cog_millesime: int | None = None
     custom_territories: str | None = None
+    duckdb_memory_limit: str | None = None
 
     @classmethod
     def pinned(cls, settings: Settings) -> "ObservatoryResource":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 
 from observatory.catalog import Catalog, normalise_header
 from observatory.parameters import target_cog
@@ -156,13 +157,20 @@ def load(settings: Settings, catalog: Catalog) -> tuple[Path | None, int]:
         try:
             create_table(con)
             if rows:
-                con.executemany(
-                    f"insert into {TABLE} values (?, ?, ?, ?, ?, ?)",
+                # One insert from a frame: executemany runs one statement per row (10 s for the
+                # 15,000 rows of a national file).
+                frame = pd.DataFrame(
                     [
                         (r.niveau, r.code_territoire, r.libelle, r.code_commune, r.line, str(path))
                         for r in rows
                     ],
+                    columns=["niveau", "code_territoire", "libelle", "code_commune", "line", "f"],
                 )
+                con.register("_observatory_custom", frame)
+                try:
+                    con.execute(f"insert into {TABLE} select * from _observatory_custom")
+                finally:
+                    con.unregister("_observatory_custom")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
