@@ -319,7 +319,7 @@ def baseline(catalog_dir: Path, subset: int = 300) -> dict[str, float]:
         with archive.open(member) as handle:
             facilities = pd.read_csv(handle, sep=";", dtype=str)
     epci_path = next((catalog_dir / "sample" / "dgcl_epci_composition").glob("*/*.xlsx"))
-    composition = pd.read_excel(epci_path, dtype=str)
+    composition = pd.read_excel(epci_path, dtype=str, engine="openpyxl")  # pandas default today
     composition.columns = [c.lower() for c in composition.columns]
     population_path = next((catalog_dir / "sample" / "insee_populations_reference").glob("*/*.zip"))
     with zipfile.ZipFile(population_path) as archive:

@@ -490,8 +490,19 @@ def _run_batch(
             # Uniqueness is the one expectation that needs every row at once: on a large batch
             # DuckDB counts the duplicates (same verdict and count) instead of a pandas frame.
             rest = [item for item in rest if item not in unique]
-            for spec, *_ in unique:
-                outcomes.append(_duplicates(con, suite, spec, millesime, int(rows)))
+            for spec, kwargs, *_ in unique:
+                keys = list(spec.kwargs.get("column_list") or [spec.kwargs["column"]])
+                content = _content_hash(con, suite.table, keys, millesime, version)
+                fingerprint = _fingerprint(spec, kwargs, content)
+                known = cached_results(con, suite.table, millesime, [fingerprint])
+                if fingerprint in known:
+                    outcomes.append(
+                        _stored_outcome(suite, spec, millesime, fingerprint, known[fingerprint])
+                    )
+                    continue
+                outcome = _duplicates(con, suite, spec, millesime, int(rows))
+                outcome.fingerprint = fingerprint
+                outcomes.append(outcome)
     if rest:
         used = {c for spec, *_ in rest if spec.drift != "sum" for c in spec.columns_used()}
         numeric = sorted({spec.kwargs["column"] for spec, *_ in rest if spec.drift == "sum"})
@@ -609,6 +620,25 @@ def cached_results(
     return {r[0]: r[1:] for r in rows}
 
 
+def _stored_outcome(
+    suite: Suite, spec: ExpectationSpec, millesime: int | None, fingerprint: str, stored: tuple
+) -> Outcome:
+    """A result found in meta.validation_results under the same fingerprint."""
+    success, count, sample, observed, message, run_id = stored
+    return _outcome(
+        suite,
+        spec,
+        millesime,
+        bool(success),
+        message,
+        count,
+        json.loads(sample) if sample else [],
+        json.loads(observed) if observed else None,
+        engine=f"unchanged since {run_id}",
+        fingerprint=fingerprint,
+    )
+
+
 def _evaluate_cached(
     con: duckdb.DuckDBPyConnection,
     suite: Suite,
@@ -627,21 +657,7 @@ def _evaluate_cached(
     missing = [(item, fp) for item, fp in zip(planned, prints, strict=True) if fp not in known]
     for (spec, *_), fp in zip(planned, prints, strict=True):
         if fp in known:
-            success, count, sample, observed, message, run_id = known[fp]
-            outcomes.append(
-                _outcome(
-                    suite,
-                    spec,
-                    millesime,
-                    bool(success),
-                    message,
-                    count,
-                    json.loads(sample) if sample else [],
-                    json.loads(observed) if observed else None,
-                    engine=f"unchanged since {run_id}",
-                    fingerprint=fp,
-                )
-            )
+            outcomes.append(_stored_outcome(suite, spec, millesime, fp, known[fp]))
     if missing:
         evaluated = _evaluate(suite, frame(), [item for item, _ in missing], millesime)
         for outcome, (_, fp) in zip(evaluated, missing, strict=True):

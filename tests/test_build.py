@@ -195,3 +195,37 @@ def test_a_changed_source_rebuilds_what_reads_it_and_only_that(tmp_path, sample_
     assert "marts.services__acces" not in rebuilt
     again = build(settings, full_refresh=True)
     assert again.success and again.unchanged == []
+
+
+def test_uniqueness_counted_by_duckdb_is_reused_too(tmp_path, sample_build, monkeypatch):
+    """Large batches have their uniqueness counted by DuckDB (a 34 M-row mart nationally); a
+    refresh that changed nothing reuses that count instead of grouping the batch again."""
+    from observatory import validation
+
+    built, _ = sample_build
+    shutil.copytree(built.home / "sample", tmp_path / "home" / "sample")
+    settings = make_settings(tmp_path / "home")
+    monkeypatch.setattr(validation, "LARGE_BATCH_ROWS", 10)  # every sample batch is "large"
+
+    def engines(report_stem: str) -> dict[str, int]:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            return dict(
+                con.execute(
+                    "select case when engine like 'unchanged since %' then 'reused' "
+                    "when engine like 'duckdb (batch of %' then 'duckdb' else engine end, "
+                    "count(*) from meta.validation_results where run_id = ? group by 1",
+                    [report_stem],
+                ).fetchall()
+            )
+        finally:
+            con.close()
+
+    first = build(settings)
+    assert first.success, first.failure
+    counted = engines(first.report.stem).get("duckdb", 0)
+    assert counted > 10  # the grain of every large-enough table, counted by DuckDB
+    second = build(settings)
+    assert second.success, second.failure
+    again = engines(second.report.stem)
+    assert "duckdb" not in again and again.get("reused", 0) > 150
