@@ -27,7 +27,7 @@ from observatory.settings import Settings
 from observatory.sources import parser_for, relation_sql
 from observatory.sources.tabular import ParseError, match_columns, read_file, release
 from observatory.validation import Outcome, record, warm_up_in_background, write_report
-from observatory.warehouse import quote_identifier, table_exists, writer
+from observatory.warehouse import quote_identifier, table_columns, table_exists, writer
 
 PARSER_VERSION = "1"
 """Bump when parsing changes in a way that must re-ingest unchanged files."""
@@ -266,15 +266,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
         columns += [f"{c} {types[c]}" for c in LINEAGE_COLUMNS]
         con.execute(f"create table {dataset.target_table} ({', '.join(columns)})")
         return
-    schema, name = dataset.target_table.split(".")
-    present = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
+    present = set(table_columns(con, dataset.target_table))
     for column in wanted:
         if column not in present:
             con.execute(

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from observatory.resources import WRITER_POOL, ObservatoryResource
 from observatory.settings import Settings
-from observatory.warehouse import quote_identifier, table_exists, writer
+from observatory.warehouse import quote_identifier, table_columns, table_exists, writer
 
 LAYERS = {"staging": "stg_", "intermediate": "int_", "quarantine": "", "marts": ""}
 """Layer folder -> required name prefix. `quarantine` holds the rows a source could not place,
@@ -226,16 +226,7 @@ def _source_token(con: duckdb.DuckDBPyConnection, table: str) -> str:
     its rows come from (one cheap column), otherwise its whole content."""
     if not table_exists(con, table):
         return "absent"
-    schema, name = table.split(".")
-    columns = {
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
-    hashed = "ingestion_id, millesime" if "ingestion_id" in columns else "t"
+    hashed = "ingestion_id, millesime" if "ingestion_id" in table_columns(con, table) else "t"
     row = con.execute(
         f"select count(*), coalesce(sum(hash({hashed})), 0)::varchar from {table} as t"
     ).fetchall()[0]

@@ -27,7 +27,7 @@ import duckdb
 
 from observatory.expectations import ExpectationError, ExpectationSpec, Suite
 from observatory.settings import Settings
-from observatory.warehouse import quote_identifier, table_exists
+from observatory.warehouse import quote_identifier, table_columns, table_exists
 
 SAMPLE_SIZE = 5
 RESULTS_TABLE = "meta.validation_results"
@@ -214,18 +214,6 @@ def _validate(
 # --- reading batches --------------------------------------------------------------------------
 
 
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    schema, name = table.split(".")
-    return [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        ).fetchall()
-    ]
-
-
 NUMERIC_SUFFIX = " (nombre)"
 """A text column read as a number for drift totals, beside the text column itself."""
 
@@ -350,7 +338,9 @@ def _describe(
     return f"observed {observed}", None, [], observed
 
 
-def _table_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+def _table_version(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]
+) -> str | None:
     """What the pipeline built a table from: a model's fingerprint (its SQL and inputs, in
     meta.modeles), or `ingestions` for a raw table (its rows carry their ingestion_id)."""
     if table_exists(con, "meta.modeles"):
@@ -359,7 +349,7 @@ def _table_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
         ).fetchall()
         if row:
             return f"model {row[0][0]}"
-    return "ingestions" if "ingestion_id" in _table_columns(con, table) else None
+    return "ingestions" if "ingestion_id" in columns else None
 
 
 def run_suite(
@@ -371,7 +361,6 @@ def run_suite(
     by what it was built from (model fingerprint, ingestion ids) instead of a hash of its
     values, so a refresh that changed nothing reads almost nothing. `observatory validate`
     hashes the values: it audits the warehouse as it is, hand edits included."""
-    version = _table_version(con, suite.table) if trust_versions else None
     if not table_exists(con, suite.table):
         return [
             _outcome(
@@ -384,7 +373,8 @@ def run_suite(
             )
             for s in suite.expectations
         ]
-    columns = _table_columns(con, suite.table)
+    columns = table_columns(con, suite.table)
+    version = _table_version(con, suite.table, columns) if trust_versions else None
     schema = [(s, dict(s.kwargs), None, None) for s in suite.expectations if _is_schema(s)]
     outcomes = _evaluate_cached(
         con,

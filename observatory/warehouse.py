@@ -156,6 +156,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     return bool(row and row[0])
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
+    """A table's column names in their order (empty when it does not exist)."""
+    schema, name = qualified.split(".", 1)
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
+
+
 def quote_identifier(name: str) -> str:
     """Quote an identifier for DuckDB SQL (headers of official files contain spaces, accents)."""
     return '"' + name.replace('"', '""') + '"'
