@@ -138,6 +138,39 @@ def test_renumbered_types_are_followed_across_editions(published):
     assert [r[2] for r in rows] == [False, True, False, False]
 
 
+def test_evolution_keeps_whole_series_of_the_services_a_commune_ever_had(sample_build):
+    """A commune's service is one row per edition of the service, zeros included, when the
+    commune had it at one edition at least; a service it never had has no row (as in
+    services__densite). Checked against the facilities per commune the mart is built from."""
+    settings, _ = sample_build
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        present = con.execute(
+            "select code_commune, code_regroupement, millesime, nb_equipements "
+            "from intermediate.int_bpe__presence_communes"
+        ).fetchall()
+        rows = con.execute(
+            "select code_territoire, code_regroupement, millesime, nb_equipements "
+            "from marts.services__evolution where niveau = 'commune'"
+        ).fetchall()
+        editions = dict(
+            con.execute(
+                "select code_regroupement, count(distinct millesime) "
+                "from intermediate.int_bpe__regroupements group by all"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert {r for r in rows if r[3] > 0} == set(present)
+    series: dict[tuple[str, str], list[int]] = {}
+    for commune, service, _, count in rows:
+        series.setdefault((commune, service), []).append(count)
+    assert series.keys() == {(r[0], r[1]) for r in present}
+    assert all(len(counts) == editions[service] for (_, service), counts in series.items())
+    gained_or_lost = [key for key, counts in series.items() if 0 in counts]
+    assert gained_or_lost, "the sample has a commune that gained or lost a service"
+
+
 def test_facilities_without_a_usable_point_are_kept(sample_build):
     settings, _ = sample_build
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)

@@ -356,3 +356,41 @@ def test_a_build_identifies_tables_by_what_built_them_and_validate_by_their_valu
     failed = [o for o in audited if not o.success]
     assert [o.column for o in failed] == ["population_municipale"]
     assert edited > 0 and failed[0].unexpected_count == edited
+
+
+def test_uniqueness_of_a_large_batch_counted_by_duckdb(monkeypatch):
+    """On a large batch DuckDB counts the rows sharing their key (a hash first, the keys only
+    when hashes collide): every duplicated row is counted, with examples; distinct keys pass."""
+    from observatory import validation
+
+    monkeypatch.setattr(validation, "LARGE_BATCH_ROWS", 10)
+    suite = model_suite(
+        "marts.series", ["keys: code_territoire, millesime"], "dbt_like_sql/marts/series.sql"
+    )
+    assert suite is not None
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.series as select lpad(i::varchar, 5, '0') as code_territoire, "
+        "2021 + i % 3 as millesime from range(3000) as t(i)"
+    )
+
+    def uniqueness() -> validation.Outcome:
+        outcomes = validation.run_suite(con, suite)
+        (unique,) = [o for o in outcomes if o.check_name == "grain_unique"]
+        return unique
+
+    clean = uniqueness()
+    assert clean.success and clean.unexpected_count == 0
+    assert clean.engine == "duckdb (batch of 3000 rows)"
+    # Row 7 (2022) twice more and row 8 (2023) once more: 3 + 2 rows share their key.
+    con.execute(
+        "insert into marts.series values ('00007', 2022), ('00007', 2022), ('00008', 2023)"
+    )
+    broken = uniqueness()
+    assert not broken.success and broken.unexpected_count == 5
+    assert sorted(broken.sample, key=str) == [
+        {"code_territoire": "00007", "millesime": 2022},
+        {"code_territoire": "00008", "millesime": 2023},
+    ]
+    assert "5 of 3003 row(s) share their key" in broken.message

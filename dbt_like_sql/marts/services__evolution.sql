@@ -4,6 +4,10 @@
 -- weakly linked to the previous edition's codes (seeds.bpe_typequ_passage); 2021 -> 2023 is also
 -- flagged, as INSEE advises against comparing counts across the change of sources and field
 -- (there is no 2022 edition). The 2024 renumbering alone does not break a series.
+-- A series is a territory's service at every edition where the service exists, zeros included
+-- (a loss to 0 or a gain from 0 is a change); a service the territory never had at any edition
+-- has no row, as in services__densite (no row: none). Most commune x service pairs are such
+-- empty series: writing them would multiply the table by about ten and say nothing.
 -- grain: one row per niveau x code_territoire x code_regroupement x millesime
 -- validation suite (Great Expectations; see README, Validation):
 --   keys: niveau, code_territoire, code_regroupement, millesime
@@ -66,12 +70,21 @@ comptes as (
     group by ct.id_territoire, pre.millesime, pre.code_regroupement
 ),
 
+series_presentes as (
+    -- the services each territory had at one edition at least
+    select distinct cpt.id_territoire, cpt.code_regroupement
+    from comptes as cpt
+    where cpt.nb_equipements > 0
+),
+
 grille as (
-    -- every service of every edition in every territory, 0 where it has no facility
+    -- those series at every edition of the service, 0 where the territory had no facility
     select pop.id_territoire, srv.id_regroupement, srv.millesime, pop.population,
         coalesce(cpt.nb_equipements, 0) as nb_equipements
-    from populations as pop
-    inner join numeros_services as srv on pop.millesime = srv.millesime
+    from series_presentes as pre
+    inner join numeros_services as srv on pre.code_regroupement = srv.code_regroupement
+    inner join populations as pop
+        on pre.id_territoire = pop.id_territoire and srv.millesime = pop.millesime
     left join comptes as cpt
         on pop.id_territoire = cpt.id_territoire
         and srv.millesime = cpt.millesime
