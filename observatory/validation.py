@@ -538,9 +538,7 @@ def _duplicates(
             f"select {select}, count(*) as n from {suite.table}{where} group by all "
             "having count(*) > 1"
         )
-        count = int(
-            con.execute(f"select coalesce(sum(n), 0) from ({duplicates})").fetchall()[0][0]
-        )
+        count = int(con.execute(f"select coalesce(sum(n), 0) from ({duplicates})").fetchall()[0][0])
         sample = [
             dict(zip(keys, map(_jsonable, r[:-1]), strict=True))
             for r in con.execute(f"{duplicates} limit {SAMPLE_SIZE}").fetchall()

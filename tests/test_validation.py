@@ -384,9 +384,7 @@ def test_uniqueness_of_a_large_batch_counted_by_duckdb(monkeypatch):
     assert clean.success and clean.unexpected_count == 0
     assert clean.engine == "duckdb (batch of 3000 rows)"
     # Row 7 (2022) twice more and row 8 (2023) once more: 3 + 2 rows share their key.
-    con.execute(
-        "insert into marts.series values ('00007', 2022), ('00007', 2022), ('00008', 2023)"
-    )
+    con.execute("insert into marts.series values ('00007', 2022), ('00007', 2022), ('00008', 2023)")
     broken = uniqueness()
     assert not broken.success and broken.unexpected_count == 5
     assert sorted(broken.sample, key=str) == [
