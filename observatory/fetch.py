@@ -380,7 +380,13 @@ def _open_zip(path: Path, *, label: str, source: object) -> Iterator[zipfile.Zip
 
 
 def _verify_zip(
-    path: Path, *, label: str, source: object, max_member_bytes: int, max_ratio: float
+    path: Path,
+    *,
+    label: str,
+    source: object,
+    max_member_bytes: int,
+    max_ratio: float,
+    read_members: bool = True,
 ) -> None:
     with _open_zip(path, label=label, source=source) as archive:
         members = archive.infolist()
@@ -395,6 +401,8 @@ def _verify_zip(
                 max_member_bytes=max_member_bytes,
                 max_ratio=max_ratio,
             )
+        if not read_members:
+            return
         try:
             bad = archive.testzip()
         except (*_CORRUPT_ZIP_ERRORS, OSError) as exc:  # nothing is written: OSError is the zip's
@@ -405,11 +413,21 @@ def _verify_zip(
             raise ArchiveError(_message(label, problem, source))
 
 
-def verify_zip(path: Path, *, label: str, max_member_bytes: int, max_ratio: float) -> None:
+def verify_zip(
+    path: Path,
+    *,
+    label: str,
+    max_member_bytes: int,
+    max_ratio: float,
+    read_members: bool = True,
+) -> None:
     """Raise ArchiveError unless every member of the zip is safe, within limits and intact.
 
     Reads (and so decompresses) every member once: a zip cut short by a flaky connection often
-    still opens, and only reading the data reveals the damage.
+    still opens, and only reading the data reveals the damage. `read_members=False` checks the
+    headers only (count, sizes, compression ratio), for a caller that then extracts the member
+    it needs with `extract_member`, which checks that member's data and CRC as it writes it:
+    decompressing a 1.2 GB member twice costs seconds and proves nothing more.
     """
     _verify_zip(
         Path(path),
@@ -417,6 +435,7 @@ def verify_zip(path: Path, *, label: str, max_member_bytes: int, max_ratio: floa
         source=path,
         max_member_bytes=max_member_bytes,
         max_ratio=max_ratio,
+        read_members=read_members,
     )
 
 

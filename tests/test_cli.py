@@ -225,6 +225,18 @@ def test_truncated_zip(capsys, loaded_home, tmp_path, real_dir):
     assert "zip" in err and "ensemble.zip" in err
 
 
+def test_zip_with_a_damaged_member(capsys, loaded_home, tmp_path, real_dir):
+    """Headers intact, data not: the member's CRC, checked as it is extracted, refuses it."""
+    archive = tmp_path / "ensemble.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as handle:
+        handle.write(real_dir / POPULATIONS.format(2023), "donnees_communes.csv")
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the stored member
+    archive.write_bytes(bytes(data))
+    err = failing_ingest(capsys, loaded_home, archive)
+    assert "truncated or corrupt zip" in err and "ensemble.zip" in err
+
+
 def test_wrong_separator(capsys, loaded_home, tmp_path, real_dir):
     text = (real_dir / POPULATIONS.format(2023)).read_text(encoding="utf-8")
     commas = tmp_path / "donnees_communes.csv"
