@@ -12,6 +12,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,8 +344,13 @@ def ingest_one(
     *,
     force: bool = False,
     log: Callable[[str], None] | None = None,
+    obtained: Future[_LocalFile] | None = None,
+    loading: Callable[[], None] | None = None,
 ) -> IngestReport:
-    """Fetch, parse and load one dataset-millésime; skip it when nothing changed."""
+    """Fetch, parse and load one dataset-millésime; skip it when nothing changed.
+
+    `obtained`: the file already being fetched and unpacked (see ingest_dataset); `loading` is
+    called once the file is local and about to be parsed."""
     say = log or (lambda _m: None)
     started = datetime.now(UTC).replace(tzinfo=None)
     dataset = item.dataset
@@ -359,9 +365,11 @@ def ingest_one(
                 remember_digest(con, Path(source), digest)
                 return same
     try:
-        local = _obtain(settings, item)
+        local = obtained.result() if obtained is not None else _obtain(settings, item)
     except fetch.FetchError as exc:
         raise IngestError(str(exc)) from exc
+    if loading is not None:
+        loading()
     size = local.published.stat().st_size
     with writer(settings) as con:
         sha256 = local.download.sha256 if local.download else local_digest(con, local.published)
@@ -483,7 +491,36 @@ def ingest_dataset(
             f"(millésimes {', '.join(map(str, missing))}); ingest a file with "
             f"`observatory ingest {dataset.id} --file PATH` or change OBSERVATORY_SOURCE"
         )
-    return [ingest_one(settings, item, log=log) for item in items], missing
+    reports: list[IngestReport] = []
+    # While one millésime is parsed and loaded (DuckDB), the next one is downloaded and unzipped
+    # in a thread (zlib and I/O release the GIL): four BPE editions of 1.2 GB each overlap
+    # their unzipping with the previous load. Nothing is fetched ahead for a millésime whose
+    # predecessor was unchanged, so a refresh that changes nothing unzips nothing.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="obtain") as ahead:
+        upcoming: dict[int, Future[_LocalFile]] = {}
+
+        def fetch_next(index: int) -> Callable[[], None]:
+            def start() -> None:
+                if index < len(items) and index not in upcoming:
+                    upcoming[index] = ahead.submit(_obtain, settings, items[index])
+
+            return start
+
+        try:
+            for index, item in enumerate(items):
+                reports.append(
+                    ingest_one(
+                        settings,
+                        item,
+                        log=log,
+                        obtained=upcoming.pop(index, None),
+                        loading=fetch_next(index + 1),
+                    )
+                )
+        finally:
+            for pending in upcoming.values():
+                pending.cancel()
+    return reports, missing
 
 
 # --- Dagster -----------------------------------------------------------------------------------

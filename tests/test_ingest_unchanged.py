@@ -82,3 +82,50 @@ def test_an_unchanged_zip_is_neither_hashed_nor_unzipped_at_the_next_refresh(tmp
     os.utime(item.location, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     touched = ingest.ingest_one(settings, item)
     assert touched.status == "unchanged" and len(calls) == 1
+
+
+def test_the_next_millesime_is_unpacked_while_the_previous_one_loads(tmp_path, monkeypatch):
+    """The BPE's editions: every one after the first is obtained (unzipped) in the background
+    thread while its predecessor loads, each exactly once, and loads the same rows; a refresh
+    that changes nothing obtains none; a damaged later file still fails under its own name."""
+    import threading
+
+    catalog_dir = tmp_path / "catalog"
+    shutil.copytree(load_settings({}).catalog_dir, catalog_dir)
+    settings = make_settings(tmp_path / "home", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
+    bpe = next(d for d in load_catalog(catalog_dir) if d.id == "insee_bpe")
+    items, _ = ingest.planned_inputs(settings, bpe)
+    assert len(items) >= 3
+    expected = {}
+    for item in items:  # one at a time, in another home: the reference
+        alone = make_settings(tmp_path / "alone", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
+        expected[item.millesime] = ingest.ingest_one(alone, item).rows
+
+    obtained: list[tuple[int, str]] = []
+    real = ingest._obtain
+
+    def recording(settings_, item):  # type: ignore[no-untyped-def]
+        obtained.append((item.millesime, threading.current_thread().name))
+        return real(settings_, item)
+
+    monkeypatch.setattr(ingest, "_obtain", recording)
+    reports, _ = ingest.ingest_dataset(settings, bpe)
+    assert {r.millesime: r.rows for r in reports} == expected
+    assert [m for m, _ in obtained] == [i.millesime for i in items]
+    assert obtained[0][1] == threading.current_thread().name
+    assert all(name.startswith("obtain") for _, name in obtained[1:])
+
+    obtained.clear()
+    again, _ = ingest.ingest_dataset(settings, bpe)
+    assert {r.status for r in again} == {"unchanged"} and obtained == []
+
+    # A later edition replaced by a damaged zip: the earlier ones load, the error names it.
+    damaged = next(i for i in items[1:] if str(i.location).endswith(".zip"))
+    data = bytearray(Path(damaged.location).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    Path(damaged.location).write_bytes(bytes(data))
+    fresh = make_settings(tmp_path / "fresh", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
+    with pytest.raises(ingest.IngestError) as refused:
+        ingest.ingest_dataset(fresh, bpe)
+    assert f"insee_bpe {damaged.millesime}" in str(refused.value)
+    assert "corrupt zip" in str(refused.value) or "CRC" in str(refused.value)

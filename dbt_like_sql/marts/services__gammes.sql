@@ -108,7 +108,8 @@ territoire_regroupements as (
 manquants as (
     -- a commune: every service it lacks
     select trg.niveau, trg.code_territoire, trg.millesime, trg.gamme,
-        string_agg(trg.libelle_regroupement, ', ' order by trg.libelle_regroupement)
+        -- sorted after aggregating: an ordered aggregate sorts within each of 400,000 groups
+        array_to_string(list_sort(list(trg.libelle_regroupement)), ', ')
             as regroupements_manquants
     from territoire_regroupements as trg
     where trg.niveau = 'commune' and trg.population_sans is not null
