@@ -355,6 +355,7 @@ def ingest_one(
     started = datetime.now(UTC).replace(tzinfo=None)
     dataset = item.dataset
     source = item.location
+    digest: str | None = None  # of the local file, once read
     if not force and not item.is_remote and Path(source).is_file():
         # A local file with the size and mtime it had when last loaded is not read (or
         # unzipped) again.
@@ -372,7 +373,12 @@ def ingest_one(
         loading()
     size = local.published.stat().st_size
     with writer(settings) as con:
-        sha256 = local.download.sha256 if local.download else local_digest(con, local.published)
+        if local.download:
+            sha256 = local.download.sha256
+        elif digest is not None and local.published == Path(source):
+            sha256 = digest  # read above: a 700 MB file is not hashed twice
+        else:
+            sha256 = local_digest(con, local.published)
         stamp = fingerprint(dataset, sha256)
         same = None if force else _unchanged(con, item, sha256, say)
         if same is not None:
