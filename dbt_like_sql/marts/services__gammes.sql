@@ -74,7 +74,7 @@ territoires as (
 ),
 
 avec as (
-    -- per territory and service: the communes holding it and their population
+    -- per territory and service present in it: the communes holding it and their population
     select tc.niveau, tc.code_territoire, prs.millesime, prs.code_regroupement,
         sum(prs.population_municipale) as population_avec, count(*) as nb_communes_avec
     from marts.territoires__communes as tc
@@ -82,62 +82,77 @@ avec as (
     group by tc.niveau, tc.code_territoire, prs.millesime, prs.code_regroupement
 ),
 
-territoire_regroupements as (
-    -- every service of the edition in every territory
-    select
-        ter.niveau,
-        ter.code_territoire,
-        ter.millesime,
-        reg.gamme,
-        reg.code_regroupement,
-        reg.libelle_regroupement,
-        coalesce(ava.nb_communes_avec, 0) > 0 as present_quelque_part,
-        -- NULL when every commune of the territory has it
-        case when ter.nb_communes > coalesce(ava.nb_communes_avec, 0)
-            then ter.population - coalesce(ava.population_avec, 0) end as population_sans,
-        ter.population
-    from territoires as ter
-    inner join regroupements as reg on ter.millesime = reg.millesime
-    left join avec as ava
-        on ter.niveau = ava.niveau
-        and ter.code_territoire = ava.code_territoire
-        and ter.millesime = ava.millesime
-        and reg.code_regroupement = ava.code_regroupement
+presents as (
+    select ava.niveau, ava.code_territoire, ava.millesime, reg.gamme,
+        count(*) as nb_regroupements_presents
+    from avec as ava
+    inner join regroupements as reg
+        on ava.millesime = reg.millesime and ava.code_regroupement = reg.code_regroupement
+    group by ava.niveau, ava.code_territoire, ava.millesime, reg.gamme
 ),
 
-manquants as (
-    -- a commune: every service it lacks
-    select trg.niveau, trg.code_territoire, trg.millesime, trg.gamme,
-        -- sorted after aggregating: an ordered aggregate sorts within each of 400,000 groups
-        array_to_string(list_sort(list(trg.libelle_regroupement)), ', ')
-            as regroupements_manquants
-    from territoire_regroupements as trg
-    where trg.niveau = 'commune' and trg.population_sans is not null
-    group by trg.niveau, trg.code_territoire, trg.millesime, trg.gamme
-    union all
-    -- a larger territory: the five missing for the largest share of its population
+services_gammes as (
+    select reg.millesime, reg.gamme,
+        list({'code': reg.code_regroupement, 'libelle': reg.libelle_regroupement}) as services
+    from regroupements as reg
+    group by reg.millesime, reg.gamme
+),
+
+manquants_communes as (
+    -- a commune: every service of the gamme it lacks (lists, not a commune x service grid)
+    select 'commune' as niveau, com.code_commune as code_territoire, com.millesime, com.gamme,
+        nullif(array_to_string(list_sort(list_transform(
+            list_filter(
+                srv.services, lambda s: not list_contains(coalesce(prs.codes, []), s.code)
+            ),
+            lambda s: s.libelle
+        )), ', '), '') as regroupements_manquants
+    from communes as com
+    inner join services_gammes as srv on com.millesime = srv.millesime and com.gamme = srv.gamme
+    left join (
+        select p.millesime, p.gamme, p.code_commune, list(p.code_regroupement) as codes
+        from presences as p
+        group by p.millesime, p.gamme, p.code_commune
+    ) as prs
+        on com.millesime = prs.millesime
+        and com.gamme = prs.gamme
+        and com.code_commune = prs.code_commune
+),
+
+manquants_territoires as (
+    -- a larger territory: the five services missing for the largest share of its population
     select trg.niveau, trg.code_territoire, trg.millesime, trg.gamme,
         string_agg(
             trg.libelle_regroupement || ' (' || round(100.0 * trg.population_sans
             / nullif(trg.population, 0), 1) || ' %)', ', '
             order by trg.population_sans desc, trg.libelle_regroupement
-        ) filter (where trg.rang <= 5) as regroupements_manquants
+        ) as regroupements_manquants
     from (
-        select t.*, row_number() over (
-            partition by t.niveau, t.code_territoire, t.millesime, t.gamme
-            order by t.population_sans desc, t.libelle_regroupement
-        ) as rang
-        from territoire_regroupements as t
-        where t.niveau <> 'commune' and t.population_sans > 0
+        select ter.niveau, ter.code_territoire, ter.millesime, reg.gamme,
+            reg.libelle_regroupement, ter.population,
+            ter.population - coalesce(ava.population_avec, 0) as population_sans
+        from territoires as ter
+        inner join regroupements as reg on ter.millesime = reg.millesime
+        left join avec as ava
+            on ter.niveau = ava.niveau
+            and ter.code_territoire = ava.code_territoire
+            and ter.millesime = ava.millesime
+            and reg.code_regroupement = ava.code_regroupement
+        where ter.niveau <> 'commune'
+            and ter.nb_communes > coalesce(ava.nb_communes_avec, 0)
+            and ter.population - coalesce(ava.population_avec, 0) > 0
+        qualify row_number() over (
+            partition by ter.niveau, ter.code_territoire, ter.millesime, reg.gamme
+            order by population_sans desc, reg.libelle_regroupement
+        ) <= 5
     ) as trg
     group by trg.niveau, trg.code_territoire, trg.millesime, trg.gamme
 ),
 
-presents as (
-    select trg.niveau, trg.code_territoire, trg.millesime, trg.gamme,
-        count(*) filter (where trg.present_quelque_part) as nb_regroupements_presents
-    from territoire_regroupements as trg
-    group by trg.niveau, trg.code_territoire, trg.millesime, trg.gamme
+manquants as (
+    select * from manquants_communes
+    union all
+    select * from manquants_territoires
 ),
 
 couverture as (
@@ -160,14 +175,14 @@ select
     cou.gamme,
     edi.millesime_gammes,
     edi.nb_regroupements,
-    pre.nb_regroupements_presents,
+    coalesce(pre.nb_regroupements_presents, 0) as nb_regroupements_presents,
     round(coalesce(cou.population_complete, 0) / nullif(cou.population_municipale, 0), 6)
         as part_population_gamme_complete,
     man.regroupements_manquants,
     cast(cou.population_municipale as bigint) as population_municipale
 from couverture as cou
 inner join editions_gammes as edi on cou.millesime = edi.millesime and cou.gamme = edi.gamme
-inner join presents as pre
+left join presents as pre
     on cou.niveau = pre.niveau
     and cou.code_territoire = pre.code_territoire
     and cou.millesime = pre.millesime
