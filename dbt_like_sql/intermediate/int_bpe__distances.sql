@@ -98,33 +98,38 @@ passe_1 as materialized (
     select
         cand.id_service,
         cand.id_commune,
+        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km,
-        -- no facility outside the 3 x 3 block of 1-cell squares is closer than its nearest edge
-        least(
-            least(
-                cand.latitude - (floor(cand.i / 1) - 1) * 1 * cand.cellule,
-                (floor(cand.i / 1) + 2) * 1 * cand.cellule - cand.latitude
-            ) * 111.195,
-            least(
-                cand.longitude - (floor(cand.j / 1) - 1) * 1 * cand.cellule,
-                (floor(cand.j / 1) + 2) * 1 * cand.cellule - cand.longitude
-            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 1 * cand.cellule, 89)))
-        ) as rayon_garanti_km
+        min(cand.distance_km) as distance_km
     from (
         select
-            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
+            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
-        from demande as dem
+        from (
+            select
+                d.*,
+                -- no facility outside the 3 x 3 block of 1-cell squares is closer than its
+                -- nearest edge (computed once per commune, before the candidates)
+                least(
+                    least(
+                        d.latitude - (floor(d.i / 1) - 1) * 1 * d.cellule,
+                        (floor(d.i / 1) + 2) * 1 * d.cellule - d.latitude
+                    ) * 111.195,
+                    least(
+                        d.longitude - (floor(d.j / 1) - 1) * 1 * d.cellule,
+                        (floor(d.j / 1) + 2) * 1 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 1 * d.cellule, 89)))
+                ) as rayon_garanti_km
+            from demande as d
+        ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
             and (floor(equ.i / 1) * 100000 + floor(equ.j / 1))::bigint
                 = ((floor(dem.i / 1) + voi.d_lat) * 100000 + floor(dem.j / 1) + voi.d_lon)::bigint
     ) as cand
-    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
-        cand.cellule
+    group by cand.id_service, cand.id_commune
 ),
 
 reste_1 as materialized (
@@ -139,33 +144,38 @@ passe_2 as materialized (
     select
         cand.id_service,
         cand.id_commune,
+        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km,
-        -- no facility outside the 3 x 3 block of 3-cell squares is closer than its nearest edge
-        least(
-            least(
-                cand.latitude - (floor(cand.i / 3) - 1) * 3 * cand.cellule,
-                (floor(cand.i / 3) + 2) * 3 * cand.cellule - cand.latitude
-            ) * 111.195,
-            least(
-                cand.longitude - (floor(cand.j / 3) - 1) * 3 * cand.cellule,
-                (floor(cand.j / 3) + 2) * 3 * cand.cellule - cand.longitude
-            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 3 * cand.cellule, 89)))
-        ) as rayon_garanti_km
+        min(cand.distance_km) as distance_km
     from (
         select
-            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
+            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
-        from reste_1 as dem
+        from (
+            select
+                d.*,
+                -- no facility outside the 3 x 3 block of 3-cell squares is closer than its
+                -- nearest edge (computed once per commune, before the candidates)
+                least(
+                    least(
+                        d.latitude - (floor(d.i / 3) - 1) * 3 * d.cellule,
+                        (floor(d.i / 3) + 2) * 3 * d.cellule - d.latitude
+                    ) * 111.195,
+                    least(
+                        d.longitude - (floor(d.j / 3) - 1) * 3 * d.cellule,
+                        (floor(d.j / 3) + 2) * 3 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 3 * d.cellule, 89)))
+                ) as rayon_garanti_km
+            from reste_1 as d
+        ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
             and (floor(equ.i / 3) * 100000 + floor(equ.j / 3))::bigint
                 = ((floor(dem.i / 3) + voi.d_lat) * 100000 + floor(dem.j / 3) + voi.d_lon)::bigint
     ) as cand
-    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
-        cand.cellule
+    group by cand.id_service, cand.id_commune
 ),
 
 reste_2 as materialized (
@@ -180,33 +190,38 @@ passe_3 as materialized (
     select
         cand.id_service,
         cand.id_commune,
+        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km,
-        -- no facility outside the 3 x 3 block of 9-cell squares is closer than its nearest edge
-        least(
-            least(
-                cand.latitude - (floor(cand.i / 9) - 1) * 9 * cand.cellule,
-                (floor(cand.i / 9) + 2) * 9 * cand.cellule - cand.latitude
-            ) * 111.195,
-            least(
-                cand.longitude - (floor(cand.j / 9) - 1) * 9 * cand.cellule,
-                (floor(cand.j / 9) + 2) * 9 * cand.cellule - cand.longitude
-            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 9 * cand.cellule, 89)))
-        ) as rayon_garanti_km
+        min(cand.distance_km) as distance_km
     from (
         select
-            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
+            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
-        from reste_2 as dem
+        from (
+            select
+                d.*,
+                -- no facility outside the 3 x 3 block of 9-cell squares is closer than its
+                -- nearest edge (computed once per commune, before the candidates)
+                least(
+                    least(
+                        d.latitude - (floor(d.i / 9) - 1) * 9 * d.cellule,
+                        (floor(d.i / 9) + 2) * 9 * d.cellule - d.latitude
+                    ) * 111.195,
+                    least(
+                        d.longitude - (floor(d.j / 9) - 1) * 9 * d.cellule,
+                        (floor(d.j / 9) + 2) * 9 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 9 * d.cellule, 89)))
+                ) as rayon_garanti_km
+            from reste_2 as d
+        ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
             and (floor(equ.i / 9) * 100000 + floor(equ.j / 9))::bigint
                 = ((floor(dem.i / 9) + voi.d_lat) * 100000 + floor(dem.j / 9) + voi.d_lon)::bigint
     ) as cand
-    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
-        cand.cellule
+    group by cand.id_service, cand.id_commune
 ),
 
 reste_3 as materialized (
@@ -221,33 +236,38 @@ passe_4 as materialized (
     select
         cand.id_service,
         cand.id_commune,
+        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
         arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km,
-        -- no facility outside the 3 x 3 block of 27-cell squares is closer than its nearest edge
-        least(
-            least(
-                cand.latitude - (floor(cand.i / 27) - 1) * 27 * cand.cellule,
-                (floor(cand.i / 27) + 2) * 27 * cand.cellule - cand.latitude
-            ) * 111.195,
-            least(
-                cand.longitude - (floor(cand.j / 27) - 1) * 27 * cand.cellule,
-                (floor(cand.j / 27) + 2) * 27 * cand.cellule - cand.longitude
-            ) * 111.195 * cos(radians(least(abs(cand.latitude) + 2 * 27 * cand.cellule, 89)))
-        ) as rayon_garanti_km
+        min(cand.distance_km) as distance_km
     from (
         select
-            dem.id_service, dem.id_commune, dem.latitude, dem.longitude, dem.i, dem.j, dem.cellule,
+            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
             distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
-        from reste_3 as dem
+        from (
+            select
+                d.*,
+                -- no facility outside the 3 x 3 block of 27-cell squares is closer than its
+                -- nearest edge (computed once per commune, before the candidates)
+                least(
+                    least(
+                        d.latitude - (floor(d.i / 27) - 1) * 27 * d.cellule,
+                        (floor(d.i / 27) + 2) * 27 * d.cellule - d.latitude
+                    ) * 111.195,
+                    least(
+                        d.longitude - (floor(d.j / 27) - 1) * 27 * d.cellule,
+                        (floor(d.j / 27) + 2) * 27 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 27 * d.cellule, 89)))
+                ) as rayon_garanti_km
+            from reste_3 as d
+        ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
             and (floor(equ.i / 27) * 100000 + floor(equ.j / 27))::bigint
                 = ((floor(dem.i / 27) + voi.d_lat) * 100000 + floor(dem.j / 27) + voi.d_lon)::bigint
     ) as cand
-    group by cand.id_service, cand.id_commune, cand.latitude, cand.longitude, cand.i, cand.j,
-        cand.cellule
+    group by cand.id_service, cand.id_commune
 ),
 
 reste_4 as materialized (
