@@ -5,7 +5,7 @@
 -- The search never crosses all communes with all facilities. Facilities are bucketed in a grid
 -- whose cell side suits the service (about one facility per cell: small cells for bakeries,
 -- wide ones for maternity wards), and each commune lacking the service looks in its cell and the
--- eight around it, with cells 1, 3, 9 then 27 times that side. The nearest candidate is kept
+-- eight around it, with cells 1, 2, 4 then 16 times that side. The nearest candidate is kept
 -- only when it is closer than the nearest edge of the 3 x 3 block (nothing outside can beat
 -- it), otherwise the next, coarser pass decides; the few communes still unresolved (islands,
 -- overseas) compare with every facility. Services and communes are numbered first, so the
@@ -155,25 +155,25 @@ passe_2 as materialized (
         from (
             select
                 d.*,
-                -- no facility outside the 3 x 3 block of 3-cell squares is closer than its
+                -- no facility outside the 3 x 3 block of 2-cell squares is closer than its
                 -- nearest edge (computed once per commune, before the candidates)
                 least(
                     least(
-                        d.latitude - (floor(d.i / 3) - 1) * 3 * d.cellule,
-                        (floor(d.i / 3) + 2) * 3 * d.cellule - d.latitude
+                        d.latitude - (floor(d.i / 2) - 1) * 2 * d.cellule,
+                        (floor(d.i / 2) + 2) * 2 * d.cellule - d.latitude
                     ) * 111.195,
                     least(
-                        d.longitude - (floor(d.j / 3) - 1) * 3 * d.cellule,
-                        (floor(d.j / 3) + 2) * 3 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 3 * d.cellule, 89)))
+                        d.longitude - (floor(d.j / 2) - 1) * 2 * d.cellule,
+                        (floor(d.j / 2) + 2) * 2 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 2 * d.cellule, 89)))
                 ) as rayon_garanti_km
             from reste_1 as d
         ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
-            and (floor(equ.i / 3) * 100000 + floor(equ.j / 3))::bigint
-                = ((floor(dem.i / 3) + voi.d_lat) * 100000 + floor(dem.j / 3) + voi.d_lon)::bigint
+            and (floor(equ.i / 2) * 100000 + floor(equ.j / 2))::bigint
+                = ((floor(dem.i / 2) + voi.d_lat) * 100000 + floor(dem.j / 2) + voi.d_lon)::bigint
     ) as cand
     group by cand.id_service, cand.id_commune
 ),
@@ -201,25 +201,25 @@ passe_3 as materialized (
         from (
             select
                 d.*,
-                -- no facility outside the 3 x 3 block of 9-cell squares is closer than its
+                -- no facility outside the 3 x 3 block of 4-cell squares is closer than its
                 -- nearest edge (computed once per commune, before the candidates)
                 least(
                     least(
-                        d.latitude - (floor(d.i / 9) - 1) * 9 * d.cellule,
-                        (floor(d.i / 9) + 2) * 9 * d.cellule - d.latitude
+                        d.latitude - (floor(d.i / 4) - 1) * 4 * d.cellule,
+                        (floor(d.i / 4) + 2) * 4 * d.cellule - d.latitude
                     ) * 111.195,
                     least(
-                        d.longitude - (floor(d.j / 9) - 1) * 9 * d.cellule,
-                        (floor(d.j / 9) + 2) * 9 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 9 * d.cellule, 89)))
+                        d.longitude - (floor(d.j / 4) - 1) * 4 * d.cellule,
+                        (floor(d.j / 4) + 2) * 4 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 4 * d.cellule, 89)))
                 ) as rayon_garanti_km
             from reste_2 as d
         ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
-            and (floor(equ.i / 9) * 100000 + floor(equ.j / 9))::bigint
-                = ((floor(dem.i / 9) + voi.d_lat) * 100000 + floor(dem.j / 9) + voi.d_lon)::bigint
+            and (floor(equ.i / 4) * 100000 + floor(equ.j / 4))::bigint
+                = ((floor(dem.i / 4) + voi.d_lat) * 100000 + floor(dem.j / 4) + voi.d_lon)::bigint
     ) as cand
     group by cand.id_service, cand.id_commune
 ),
@@ -247,25 +247,25 @@ passe_4 as materialized (
         from (
             select
                 d.*,
-                -- no facility outside the 3 x 3 block of 27-cell squares is closer than its
+                -- no facility outside the 3 x 3 block of 16-cell squares is closer than its
                 -- nearest edge (computed once per commune, before the candidates)
                 least(
                     least(
-                        d.latitude - (floor(d.i / 27) - 1) * 27 * d.cellule,
-                        (floor(d.i / 27) + 2) * 27 * d.cellule - d.latitude
+                        d.latitude - (floor(d.i / 16) - 1) * 16 * d.cellule,
+                        (floor(d.i / 16) + 2) * 16 * d.cellule - d.latitude
                     ) * 111.195,
                     least(
-                        d.longitude - (floor(d.j / 27) - 1) * 27 * d.cellule,
-                        (floor(d.j / 27) + 2) * 27 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 27 * d.cellule, 89)))
+                        d.longitude - (floor(d.j / 16) - 1) * 16 * d.cellule,
+                        (floor(d.j / 16) + 2) * 16 * d.cellule - d.longitude
+                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 16 * d.cellule, 89)))
                 ) as rayon_garanti_km
             from reste_3 as d
         ) as dem
         cross join voisinage as voi
         inner join equipements as equ
             on dem.id_service = equ.id_service
-            and (floor(equ.i / 27) * 100000 + floor(equ.j / 27))::bigint
-                = ((floor(dem.i / 27) + voi.d_lat) * 100000 + floor(dem.j / 27) + voi.d_lon)::bigint
+            and (floor(equ.i / 16) * 100000 + floor(equ.j / 16))::bigint
+                = ((floor(dem.i / 16) + voi.d_lat) * 100000 + floor(dem.j / 16) + voi.d_lon)::bigint
     ) as cand
     group by cand.id_service, cand.id_commune
 ),

@@ -41,10 +41,15 @@ lambert as (
     -- Inverse Lambert-93: n, C, Xs, Ys and e of IGN's specification (GRS80, lon0 = 3 E).
     select
         typ.*,
+        -- projected only when the WGS84 point is not published (the old format): BPE 2023+
+        -- give both, and the trigonometry below would run on millions of rows for nothing
         case when typ.epsg = '2154' and typ.lambert_x is not null and typ.lambert_y is not null
+            and (typ.latitude_publiee is null or typ.longitude_publiee is null)
             then sqrt(power(typ.lambert_x - 700000, 2) + power(12655612.0499 - typ.lambert_y, 2))
         end as rayon,
-        atan2(typ.lambert_x - 700000, 12655612.0499 - typ.lambert_y) as gamma
+        case when typ.latitude_publiee is null or typ.longitude_publiee is null
+            then atan2(typ.lambert_x - 700000, 12655612.0499 - typ.lambert_y)
+        end as gamma
     from typed as typ
 ),
 
