@@ -45,6 +45,14 @@ presences as (
         on pre.millesime = pop.millesime and pre.code_commune = pop.code_commune
 ),
 
+presences_communes as (
+    -- per commune and gamme: the services it holds
+    select prs.millesime, prs.gamme, prs.code_commune, count(*) as nb_presents,
+        list(prs.code_regroupement) as codes
+    from presences as prs
+    group by prs.millesime, prs.gamme, prs.code_commune
+),
+
 communes as (
     select
         pop.millesime,
@@ -54,11 +62,7 @@ communes as (
         coalesce(cpt.nb_presents, 0) = edi.nb_regroupements as complete
     from intermediate.int_bpe__population_communes as pop
     inner join editions_gammes as edi on pop.millesime = edi.millesime
-    left join (
-        select prs.millesime, prs.gamme, prs.code_commune, count(*) as nb_presents
-        from presences as prs
-        group by prs.millesime, prs.gamme, prs.code_commune
-    ) as cpt
+    left join presences_communes as cpt
         on pop.millesime = cpt.millesime
         and edi.gamme = cpt.gamme
         and pop.code_commune = cpt.code_commune
@@ -109,11 +113,7 @@ manquants_communes as (
         )), ', '), '') as regroupements_manquants
     from communes as com
     inner join services_gammes as srv on com.millesime = srv.millesime and com.gamme = srv.gamme
-    left join (
-        select p.millesime, p.gamme, p.code_commune, list(p.code_regroupement) as codes
-        from presences as p
-        group by p.millesime, p.gamme, p.code_commune
-    ) as prs
+    left join presences_communes as prs
         on com.millesime = prs.millesime
         and com.gamme = prs.gamme
         and com.code_commune = prs.code_commune
