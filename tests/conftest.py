@@ -103,6 +103,16 @@ def published(sample_build) -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
+@pytest.fixture
+def warehouse(sample_build) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The sample's working warehouse (every layer), read-only."""
+    settings, summary = sample_build
+    assert summary.success, summary.failure
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield con
+    con.close()
+
+
 def ingest_and_build(home: Path, files: list[tuple[str, Path, int]]) -> duckdb.DuckDBPyConnection:
     """Ingest real files by hand (`observatory ingest --file`), build in local mode, and return a
     read-only connection on the working warehouse (the caller closes it)."""

@@ -15,7 +15,6 @@ import io
 import math
 import zipfile
 
-import duckdb
 import pytest
 
 from tests.conftest import REPOSITORY
@@ -138,29 +137,24 @@ def test_renumbered_types_are_followed_across_editions(published):
     assert [r[2] for r in rows] == [False, True, False, False]
 
 
-def test_evolution_keeps_whole_series_of_the_services_a_commune_ever_had(sample_build):
+def test_evolution_keeps_whole_series_of_the_services_a_commune_ever_had(warehouse):
     """A commune's service is one row per edition of the service, zeros included, when the
     commune had it at one edition at least; a service it never had has no row (as in
     services__densite). Checked against the facilities per commune the mart is built from."""
-    settings, _ = sample_build
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        present = con.execute(
-            "select code_commune, code_regroupement, millesime, nb_equipements "
-            "from intermediate.int_bpe__presence_communes"
+    present = warehouse.execute(
+        "select code_commune, code_regroupement, millesime, nb_equipements "
+        "from intermediate.int_bpe__presence_communes"
+    ).fetchall()
+    rows = warehouse.execute(
+        "select code_territoire, code_regroupement, millesime, nb_equipements "
+        "from marts.services__evolution where niveau = 'commune'"
+    ).fetchall()
+    editions = dict(
+        warehouse.execute(
+            "select code_regroupement, count(distinct millesime) "
+            "from intermediate.int_bpe__regroupements group by all"
         ).fetchall()
-        rows = con.execute(
-            "select code_territoire, code_regroupement, millesime, nb_equipements "
-            "from marts.services__evolution where niveau = 'commune'"
-        ).fetchall()
-        editions = dict(
-            con.execute(
-                "select code_regroupement, count(distinct millesime) "
-                "from intermediate.int_bpe__regroupements group by all"
-            ).fetchall()
-        )
-    finally:
-        con.close()
+    )
     assert {r for r in rows if r[3] > 0} == set(present)
     series: dict[tuple[str, str], list[int]] = {}
     for commune, service, _, count in rows:
@@ -171,18 +165,13 @@ def test_evolution_keeps_whole_series_of_the_services_a_commune_ever_had(sample_
     assert gained_or_lost, "the sample has a commune that gained or lost a service"
 
 
-def test_facilities_without_a_usable_point_are_kept(sample_build):
-    settings, _ = sample_build
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        rows = con.execute(
-            "select stg.millesime, stg.anomalie_point, equ.localisation from "
-            "staging.stg_insee__bpe as stg inner join intermediate.int_bpe__equipements as equ "
-            "on stg.millesime = equ.millesime and stg.source_row = equ.source_row "
-            "where stg.anomalie_point is not null order by 1, 2"
-        ).fetchall()
-    finally:
-        con.close()
+def test_facilities_without_a_usable_point_are_kept(warehouse):
+    rows = warehouse.execute(
+        "select stg.millesime, stg.anomalie_point, equ.localisation from "
+        "staging.stg_insee__bpe as stg inner join intermediate.int_bpe__equipements as equ "
+        "on stg.millesime = equ.millesime and stg.source_row = equ.source_row "
+        "where stg.anomalie_point is not null order by 1, 2"
+    ).fetchall()
     assert ("2024", "hors_france", "commune") in {(str(a), b, c) for a, b, c in rows}
     assert {r[0] for r in rows if r[1] == "absent"} >= {2023, 2024, 2025}
     assert all(r[2] == "commune" for r in rows)
