@@ -6,6 +6,7 @@ download does. A load replaces one millésime of the raw table inside a transact
 its `meta.ingestions` record: a failure at any step leaves the warehouse as it was.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -505,12 +506,9 @@ def ingest_dataset(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="obtain") as ahead:
         upcoming: dict[int, Future[_LocalFile]] = {}
 
-        def fetch_next(index: int) -> Callable[[], None]:
-            def start() -> None:
-                if index < len(items) and index not in upcoming:
-                    upcoming[index] = ahead.submit(_obtain, settings, items[index])
-
-            return start
+        def fetch_ahead(index: int) -> None:
+            if index < len(items):
+                upcoming[index] = ahead.submit(_obtain, settings, items[index])
 
         try:
             for index, item in enumerate(items):
@@ -520,7 +518,7 @@ def ingest_dataset(
                         item,
                         log=log,
                         obtained=upcoming.pop(index, None),
-                        loading=fetch_next(index + 1),
+                        loading=functools.partial(fetch_ahead, index + 1),
                     )
                 )
         finally:

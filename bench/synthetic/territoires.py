@@ -22,7 +22,7 @@ from bench.synthetic.reference import REGIONS
 from bench.synthetic.world import World
 from bench.synthetic.zonings import libelle
 from observatory.sample.files import csv_bytes, upper_ascii
-from observatory.sample.zonages import _census_dictionary, census_header
+from observatory.sample.zonages import census_dictionary_csv, census_header
 
 COG_COMMUNES_HEADER = [
     "TYPECOM", "COM", "REG", "DEP", "CTCD", "ARR", "TNCC", "NCC", "NCCENR", "LIBELLE", "CAN",
@@ -374,13 +374,7 @@ def population_ages(world: World, millesime: int, target: Path) -> None:
         crlf=True,
     )
     world.con.unregister("census")
-    meta = csv_bytes(
-        ["COD_VAR", "LIB_VAR", "LIB_VAR_LONG", "COD_MOD", "LIB_MOD", "TYPE_VAR", "LONG_VAR"],
-        _census_dictionary(header, millesime),
-        separator=";",
-        crlf=True,
-        encoding="latin-1",
-    )
+    meta = census_dictionary_csv(header, millesime)
 
     def package() -> None:
         zip_files(target, [(f"{name}.CSV", data), (f"meta_{name}.CSV", meta)])

@@ -546,13 +546,7 @@ def population_ages(millesime: int) -> bytes:
     header = census_header(millesime)
     name = f"base-ic-evol-struct-pop-{millesime}"
     data = csv_bytes(header, rows, separator=";", crlf=True, encoding="latin-1")
-    meta = csv_bytes(
-        ["COD_VAR", "LIB_VAR", "LIB_VAR_LONG", "COD_MOD", "LIB_MOD", "TYPE_VAR", "LONG_VAR"],
-        _census_dictionary(header, millesime),
-        separator=";",
-        crlf=True,
-        encoding="latin-1",
-    )
+    meta = census_dictionary_csv(header, millesime)
     return zip_bytes([(f"{name}.CSV", data), (f"meta_{name}.CSV", meta)])
 
 
@@ -623,14 +617,22 @@ def _census_label(code: str) -> str:
     return f"{who} {_AGE_LABELS[ages]} en {year} ({source})"
 
 
-def _census_dictionary(header: Sequence[str], millesime: int) -> list[list[Cell]]:
+def census_dictionary_csv(header: Sequence[str], millesime: int) -> bytes:
+    """The `meta_<name>.CSV` beside the census file in its zip: one row per variable, as INSEE
+    writes it (`;`, CRLF, latin-1). The national generator writes the same file."""
     lengths = {"IRIS": 9, "COM": 5, "TYP_IRIS": 1, "LAB_IRIS": 1}
     rows: list[list[Cell]] = []
     for code in header:
         label = _census_label(code)
         kind = "CHAR" if code in lengths else "NUM"
         rows.append([code, label, label, "", "", kind, lengths.get(code, 17)])
-    return rows
+    return csv_bytes(
+        ["COD_VAR", "LIB_VAR", "LIB_VAR_LONG", "COD_MOD", "LIB_MOD", "TYPE_VAR", "LONG_VAR"],
+        rows,
+        separator=";",
+        crlf=True,
+        encoding="latin-1",
+    )
 
 
 # --- the custom territories file a user would write ---------------------------------------------
