@@ -42,7 +42,9 @@ communes as (
         dis.code_commune,
         dis.distance_km,
         dis.code_commune_equipement,
-        coalesce(pop.population_municipale, 0) as population_municipale
+        -- a double (exact for any population): DuckDB sums integers into 128-bit integers,
+        -- which made the window and the aggregate below 1.4 times slower nationally
+        coalesce(pop.population_municipale, 0)::double as population_municipale
     from intermediate.int_bpe__distances as dis
     inner join services as srv
         on dis.millesime = srv.millesime and dis.code_regroupement = srv.code_regroupement
