@@ -164,7 +164,9 @@ def load_model(path: Path, root: Path) -> SqlModel:
 
 
 def load_macros(root: Path) -> list[tuple[Path, str]]:
-    """Every macro file, checked to hold one `create [or replace] macro` statement."""
+    """Every macro file, checked to hold one `create [or replace] macro` statement, in file-name
+    order: DuckDB binds a macro's body when it is created, so a macro uses only those before it
+    (`distance_km` uses `angle_haversine` and `arc_km`)."""
     macros = []
     for path in sorted((root / MACROS_FOLDER).glob("*.sql")):
         text = path.read_text(encoding="utf-8")

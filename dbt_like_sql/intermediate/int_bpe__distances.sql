@@ -64,6 +64,7 @@ equipements as materialized (
         loc.code_commune,
         loc.latitude,
         loc.longitude,
+        cos(radians(loc.latitude)) as cos_latitude,
         floor(loc.latitude / cel.cellule)::integer as i,
         floor(loc.longitude / cel.cellule)::integer as j
     from localisations as loc
@@ -78,6 +79,7 @@ demande as materialized (
         pts.id_commune,
         pts.latitude,
         pts.longitude,
+        cos(radians(pts.latitude)) as cos_latitude,
         cel.cellule,
         floor(pts.latitude / cel.cellule)::integer as i,
         floor(pts.longitude / cel.cellule)::integer as j
@@ -99,13 +101,16 @@ passe_1 as materialized (
         cand.id_service,
         cand.id_commune,
         any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km
+        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
+        arc_km(min(cand.haversine)) as distance_km
     from (
         select
             dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
-            distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
+            angle_haversine(
+                dem.latitude, dem.longitude, dem.cos_latitude,
+                equ.latitude, equ.longitude, equ.cos_latitude
+            ) as haversine
         from (
             select
                 d.*,
@@ -145,13 +150,16 @@ passe_2 as materialized (
         cand.id_service,
         cand.id_commune,
         any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km
+        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
+        arc_km(min(cand.haversine)) as distance_km
     from (
         select
             dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
-            distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
+            angle_haversine(
+                dem.latitude, dem.longitude, dem.cos_latitude,
+                equ.latitude, equ.longitude, equ.cos_latitude
+            ) as haversine
         from (
             select
                 d.*,
@@ -191,13 +199,16 @@ passe_3 as materialized (
         cand.id_service,
         cand.id_commune,
         any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km
+        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
+        arc_km(min(cand.haversine)) as distance_km
     from (
         select
             dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
-            distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
+            angle_haversine(
+                dem.latitude, dem.longitude, dem.cos_latitude,
+                equ.latitude, equ.longitude, equ.cos_latitude
+            ) as haversine
         from (
             select
                 d.*,
@@ -237,13 +248,16 @@ passe_4 as materialized (
         cand.id_service,
         cand.id_commune,
         any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.distance_km) as code_commune_equipement,
-        min(cand.distance_km) as distance_km
+        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
+        arc_km(min(cand.haversine)) as distance_km
     from (
         select
             dem.id_service, dem.id_commune, dem.rayon_garanti_km,
             equ.code_commune as code_commune_equipement,
-            distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude) as distance_km
+            angle_haversine(
+                dem.latitude, dem.longitude, dem.cos_latitude,
+                equ.latitude, equ.longitude, equ.cos_latitude
+            ) as haversine
         from (
             select
                 d.*,
@@ -280,16 +294,22 @@ reste_4 as materialized (
 
 passe_5 as (
     select
-        dem.id_service,
-        dem.id_commune,
-        arg_min(
-            equ.code_commune,
-            distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude)
-        ) as code_commune_equipement,
-        min(distance_km(dem.latitude, dem.longitude, equ.latitude, equ.longitude)) as distance_km
-    from reste_4 as dem
-    inner join equipements as equ on dem.id_service = equ.id_service
-    group by dem.id_service, dem.id_commune
+        cand.id_service,
+        cand.id_commune,
+        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
+        arc_km(min(cand.haversine)) as distance_km
+    from (
+        select
+            dem.id_service, dem.id_commune,
+            equ.code_commune as code_commune_equipement,
+            angle_haversine(
+                dem.latitude, dem.longitude, dem.cos_latitude,
+                equ.latitude, equ.longitude, equ.cos_latitude
+            ) as haversine
+        from reste_4 as dem
+        inner join equipements as equ on dem.id_service = equ.id_service
+    ) as cand
+    group by cand.id_service, cand.id_commune
 ),
 
 trouves as (
