@@ -21,10 +21,19 @@
 --   regroupements_manquants: for a commune every missing service; for a larger territory the five missing for the largest share of its population, with that share
 --   population_municipale: population of the territory used for the shares
 with regroupements as (
-    select distinct reg.millesime, reg.code_regroupement, reg.libelle_regroupement, reg.gamme,
-        reg.millesime_gammes
-    from intermediate.int_bpe__regroupements as reg
-    where reg.gamme in ('proximite', 'intermediaire', 'superieure')
+    -- rang: the service's position in its gamme, by label (a bit of the masks below; a gamme
+    -- has some 25 to 50 services, fewer than the 128 bits of a mask)
+    select dis.*,
+        (row_number() over (
+            partition by dis.millesime, dis.gamme
+            order by dis.libelle_regroupement, dis.code_regroupement
+        ) - 1)::integer as rang
+    from (
+        select distinct reg.millesime, reg.code_regroupement, reg.libelle_regroupement,
+            reg.gamme, reg.millesime_gammes
+        from intermediate.int_bpe__regroupements as reg
+        where reg.gamme in ('proximite', 'intermediaire', 'superieure')
+    ) as dis
 ),
 
 editions_gammes as (
@@ -36,7 +45,7 @@ editions_gammes as (
 
 presences as (
     -- the communes (with a population) holding each service of a gamme
-    select reg.millesime, reg.gamme, reg.code_regroupement, pop.code_commune,
+    select reg.millesime, reg.gamme, reg.code_regroupement, reg.rang, pop.code_commune,
         pop.population_municipale
     from regroupements as reg
     inner join intermediate.int_bpe__presence_communes as pre
@@ -46,9 +55,9 @@ presences as (
 ),
 
 presences_communes as (
-    -- per commune and gamme: the services it holds
+    -- per commune and gamme: the services it holds, as a mask with one bit per rang
     select prs.millesime, prs.gamme, prs.code_commune, count(*) as nb_presents,
-        list(prs.code_regroupement) as codes
+        bit_or(1::uhugeint << prs.rang::uhugeint) as masque
     from presences as prs
     group by prs.millesime, prs.gamme, prs.code_commune
 ),
@@ -97,20 +106,23 @@ presents as (
 
 services_gammes as (
     select reg.millesime, reg.gamme,
-        list({'code': reg.code_regroupement, 'libelle': reg.libelle_regroupement}) as services
+        list({'rang': reg.rang, 'libelle': reg.libelle_regroupement} order by reg.rang)
+            as services
     from regroupements as reg
     group by reg.millesime, reg.gamme
 ),
 
 manquants_communes as (
-    -- a commune: every service of the gamme it lacks (lists, not a commune x service grid)
+    -- a commune: every service of the gamme it lacks, by label (its bit is not in the mask;
+    -- lists, not a commune x service grid)
     select 'commune' as niveau, com.code_commune as code_territoire, com.millesime, com.gamme,
-        nullif(array_to_string(list_sort(list_transform(
+        nullif(array_to_string(list_transform(
             list_filter(
-                srv.services, lambda s: not list_contains(coalesce(prs.codes, []), s.code)
+                srv.services,
+                lambda s: (coalesce(prs.masque, 0::uhugeint) >> s.rang::uhugeint) & 1::uhugeint = 0
             ),
             lambda s: s.libelle
-        )), ', '), '') as regroupements_manquants
+        ), ', '), '') as regroupements_manquants
     from communes as com
     inner join services_gammes as srv on com.millesime = srv.millesime and com.gamme = srv.gamme
     left join presences_communes as prs
