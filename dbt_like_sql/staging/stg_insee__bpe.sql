@@ -29,10 +29,15 @@ with typed as (
         coalesce(try_cast(bpe.nb_equip as integer), 1) as nb_equipements,
         nullif(nullif(bpe.qualite_xy, '_Z'), '_U') as qualite_xy,
         nullif(nullif(bpe.structure_exercice, '_Z'), '_U') as structure_exercice,
-        try_cast(replace(bpe.longitude, ',', '.') as double) as longitude_publiee,
-        try_cast(replace(bpe.latitude, ',', '.') as double) as latitude_publiee,
-        try_cast(replace(bpe.lambert_x, ',', '.') as double) as lambert_x,
-        try_cast(replace(bpe.lambert_y, ',', '.') as double) as lambert_y,
+        -- a decimal comma is replaced only where the value does not read as it is
+        coalesce(try_cast(bpe.longitude as double),
+            try_cast(replace(bpe.longitude, ',', '.') as double)) as longitude_publiee,
+        coalesce(try_cast(bpe.latitude as double),
+            try_cast(replace(bpe.latitude, ',', '.') as double)) as latitude_publiee,
+        coalesce(try_cast(bpe.lambert_x as double),
+            try_cast(replace(bpe.lambert_x, ',', '.') as double)) as lambert_x,
+        coalesce(try_cast(bpe.lambert_y as double),
+            try_cast(replace(bpe.lambert_y, ',', '.') as double)) as lambert_y,
         coalesce(nullif(nullif(bpe.epsg, '_Z'), '_U'), '2154') as epsg
     from raw.insee__bpe as bpe
 ),
