@@ -24,7 +24,7 @@ from observatory.expectations import ExpectationSpec, Suite, catalog_suite, mode
 from observatory.resources import ObservatoryResource
 from observatory.settings import Settings
 from observatory.sql_models import ModelError, SqlModel, dependencies, warehouse_token
-from observatory.validation import Outcome, cached_results, record, run_suite, write_report
+from observatory.validation import Outcome, cached_results, record, run_suites, write_report
 from observatory.warehouse import writer
 
 SAMPLE_SIZE = 5
@@ -84,19 +84,23 @@ def build_suite_check(
         settings = observatory.settings()
         selected = set(context.selected_asset_check_keys)
         done: list[tuple[dg.AssetKey, Suite, list[Outcome]]] = []
+        planned = [
+            replace(
+                suite,
+                expectations=tuple(
+                    e
+                    for e in suite.expectations
+                    if dg.AssetCheckKey(keys[suite.table], e.name) in selected
+                ),
+            )
+            for suite in suites
+        ]
         with writer(settings) as con:
-            for suite in suites:
-                key = keys[suite.table]
-                wanted = replace(
-                    suite,
-                    expectations=tuple(
-                        e for e in suite.expectations if dg.AssetCheckKey(key, e.name) in selected
-                    ),
-                )
-                if wanted.expectations:
-                    outcomes = run_suite(con, wanted, trust_versions=True)
-                    record(con, _run_id(context), outcomes)
-                    done.append((key, wanted, outcomes))
+            for wanted, outcomes in run_suites(
+                con, [s for s in planned if s.expectations], trust_versions=True
+            ):
+                record(con, _run_id(context), outcomes)
+                done.append((keys[wanted.table], wanted, outcomes))
             report = write_report(con, settings, _run_id(context))
         for key, wanted, outcomes in done:
             for spec in wanted.expectations:
@@ -366,8 +370,8 @@ def validate(settings: Settings, target: str | None = None) -> ValidationRun:
     run_id = f"validate-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     outcomes: list[Outcome] = []
     with writer(settings) as con:
-        for suite in suites:
-            outcomes.extend(run_suite(con, suite))
+        for _suite, suite_outcomes in run_suites(con, suites):
+            outcomes.extend(suite_outcomes)
         for check in checks:
             outcomes.append(run_sql_check(con, check))
         record(con, run_id, outcomes)

@@ -17,7 +17,8 @@ import json
 import math
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,6 +200,21 @@ def _validate(
     every unexpected row, to weigh them)."""
     import great_expectations as gx
 
+    with _GX_LOCK:
+        return _validate_locked(gx, frame, expectations, complete)
+
+
+_GX_LOCK = threading.Lock()
+"""Great Expectations is not thread-safe (its context, datasource and metric caches are shared):
+suites run in two threads (see run_suites), so only one validation at a time."""
+
+
+def _validate_locked(
+    gx: Any,
+    frame: Any,
+    expectations: list[tuple[ExpectationSpec, dict[str, Any]]],
+    complete: bool,
+) -> dict:
     suite = gx.ExpectationSuite(
         name="observatory", expectations=[gx_expectation(s, k) for s, k in expectations]
     )
@@ -414,6 +430,31 @@ def run_suite(
                 )
             )
     return outcomes
+
+
+def run_suites(
+    con: duckdb.DuckDBPyConnection, suites: Sequence[Suite], *, trust_versions: bool = False
+) -> Iterator[tuple[Suite, list[Outcome]]]:
+    """run_suite on each suite, two at a time, results in the suites' order. Most of a suite's
+    time is either DuckDB (batches read, uniqueness counted: the GIL is released) or Great
+    Expectations (Python, one validation at a time): while one suite is in GX, the next one
+    reads its batches. Each thread queries through its own cursor."""
+
+    def one(suite: Suite) -> list[Outcome]:
+        cursor = con.cursor()
+        try:
+            return run_suite(cursor, suite, trust_versions=trust_versions)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="suite") as pool:
+        futures = [pool.submit(one, suite) for suite in suites]
+        try:
+            for suite, future in zip(suites, futures, strict=True):
+                yield suite, future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def _is_schema(spec: ExpectationSpec) -> bool:

@@ -392,3 +392,51 @@ def test_uniqueness_of_a_large_batch_counted_by_duckdb(monkeypatch):
         {"code_territoire": "00008", "millesime": 2023},
     ]
     assert "5 of 3003 row(s) share their key" in broken.message
+
+
+def test_suites_run_two_at_a_time_with_one_validation_at_a_time(warehouse, monkeypatch):
+    """run_suites gives what run_suite gives suite by suite, in the same order, while two suites
+    run at once and Great Expectations (not thread-safe) validates one frame at a time."""
+    import threading
+    import time
+
+    from observatory import validation
+    from observatory.quality import catalog_suites
+
+    suites = catalog_suites(load_catalog(REPOSITORY / "assets"))
+    # Batches identified by their values: most of the build's stored results (identified by
+    # ingestion) do not apply, so validations run.
+    sequential = [validation.run_suite(warehouse, s) for s in suites]
+
+    inside, most, calls, threads = 0, 0, 0, set()
+    counter = threading.Lock()
+    real = validation._validate_locked
+
+    def watched(*args, **kwargs):
+        nonlocal inside, most, calls
+        with counter:
+            calls += 1
+            inside += 1
+            most = max(most, inside)
+            threads.add(threading.current_thread().name)
+        try:
+            time.sleep(0.01)  # widen the window in which an unguarded second call would enter
+            return real(*args, **kwargs)
+        finally:
+            with counter:
+                inside -= 1
+
+    monkeypatch.setattr(validation, "_validate_locked", watched)
+    together = list(validation.run_suites(warehouse, suites))
+
+    def essentials(outcomes: list[validation.Outcome]) -> list[tuple]:
+        return [
+            (o.table, o.millesime, o.check_name, o.success, o.unexpected_count, o.message)
+            for o in outcomes
+        ]
+
+    assert [s.table for s, _ in together] == [s.table for s in suites]
+    assert [essentials(o) for _, o in together] == [essentials(o) for o in sequential]
+    assert sum(len(o) for o in sequential) > 100
+    assert calls > 10 and most == 1
+    assert len(threads) == 2 and all(name.startswith("suite") for name in threads)
