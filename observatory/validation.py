@@ -490,6 +490,7 @@ def _run_batch(
     if not planned:
         return []
     outcomes: list[Outcome] = []
+    scans: dict[str, tuple] = {}
     by_columns: dict[tuple[str, ...], list[Planned]] = {}
     rest: list[Planned] = []
     for item in planned:
@@ -503,7 +504,7 @@ def _run_batch(
     # their row counts as weights) as on every row: a code column of 2.8 M facilities has some
     # 35,000 distinct values, which is what Great Expectations then reads.
     for group_columns, items in by_columns.items():
-        content = _content_hash(con, suite.table, group_columns, millesime, version)
+        content = _content_hash(con, suite.table, group_columns, millesime, version, scans)
         if content.startswith("0:") and millesime is None:
             continue  # an empty table: nothing to check
         outcomes.extend(
@@ -528,7 +529,7 @@ def _run_batch(
             rest = [item for item in rest if item not in unique]
             for spec, kwargs, *_ in unique:
                 keys = list(spec.kwargs.get("column_list") or [spec.kwargs["column"]])
-                content = _content_hash(con, suite.table, keys, millesime, version)
+                content = _content_hash(con, suite.table, keys, millesime, version, scans)
                 fingerprint = _fingerprint(spec, kwargs, content)
                 known = cached_results(con, suite.table, millesime, [fingerprint])
                 if fingerprint in known:
@@ -543,7 +544,7 @@ def _run_batch(
         used = {c for spec, *_ in rest if spec.drift != "sum" for c in spec.columns_used()}
         numeric = sorted({spec.kwargs["column"] for spec, *_ in rest if spec.drift == "sum"})
         selected = sorted(used & set(columns))
-        content = _content_hash(con, suite.table, [*selected, *numeric], millesime, version)
+        content = _content_hash(con, suite.table, [*selected, *numeric], millesime, version, scans)
         if not (content.startswith("0:") and millesime is None):
             outcomes.extend(
                 _evaluate_cached(
@@ -621,19 +622,26 @@ def _content_hash(
     columns: Sequence[str],
     millesime: int | None,
     version: str | None = None,
+    scans: dict[str, tuple] | None = None,
 ) -> str:
     """Rows and an order-independent hash of the columns a batch is checked on (one scan).
     With a table version (see run_suite) the hash is of the ingestion ids, or none at all for
-    a model, and the columns are named instead."""
+    a model, and the columns are named instead. `scans`: results of this batch's scans by
+    query, so that the same scan (with a version it does not depend on the columns) runs once
+    per batch, not once per group of expectations."""
     where = "" if millesime is None else f" where millesime = {int(millesime)}"
     values = ", ".join(quote_identifier(c) for c in columns) or "1"
     if version == "ingestions":
         values = "ingestion_id"
     elif version is not None:
         values = "null"
-    row = con.execute(
-        f"select count(*), coalesce(sum(hash({values})), 0)::varchar from {table}{where}"
-    ).fetchall()[0]
+    query = f"select count(*), coalesce(sum(hash({values})), 0)::varchar from {table}{where}"
+    if scans is not None and query in scans:
+        row = scans[query]
+    else:
+        row = con.execute(query).fetchall()[0]
+        if scans is not None:
+            scans[query] = row
     named = "" if version is None else f":{version}:{','.join(columns)}"
     return f"{row[0]}:{row[1]}{named}"
 

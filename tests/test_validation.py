@@ -7,6 +7,7 @@ and the published tables are those of the previous edition, unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -440,3 +441,46 @@ def test_suites_run_two_at_a_time_with_one_validation_at_a_time(warehouse, monke
     assert sum(len(o) for o in sequential) > 100
     assert calls > 10 and most == 1
     assert len(threads) == 2 and all(name.startswith("suite") for name in threads)
+
+
+def test_a_batch_identified_by_its_ingestions_is_scanned_once():
+    """In a build a batch is identified by its ingestion ids, whatever columns an expectation
+    reads: one scan per batch, however many groups of expectations it has."""
+    from observatory import validation
+
+    suite = model_suite(
+        "raw.mesures",
+        [
+            "expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}",
+            "expect: column_values_to_not_be_null {column: b}",
+            "expect: column_values_to_match_regex {column: c, regex: '^[0-9]+$'}",
+        ],
+        "dbt_like_sql/raw/mesures.sql",
+    )
+    assert suite is not None
+    suite = dataclasses.replace(suite, by_millesime=True)  # as a catalog suite is
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.mesures as select i % 11 as a, i as b, i::varchar as c, "
+        "2023 + i % 2 as millesime, 'id-' || (i % 2) as ingestion_id from range(100) as t(i)"
+    )
+
+    class Counting:
+        """The connection, counting the scans that identify a batch."""
+
+        def __init__(self) -> None:
+            self.scans: list[str] = []
+
+        def execute(self, query: str, *args):
+            if "sum(hash(" in query:
+                self.scans.append(query)
+            return con.execute(query, *args)
+
+    counting = Counting()
+    outcomes = validation.run_suite(counting, suite, trust_versions=True)  # type: ignore[arg-type]
+    assert len(outcomes) == 6 and all(o.success for o in outcomes)  # 3 expectations x 2
+    batches = sorted({o.millesime for o in outcomes if o.millesime is not None})
+    assert batches == [2023, 2024]
+    assert len(counting.scans) == len(batches)
+    assert all("hash(ingestion_id)" in q for q in counting.scans)
