@@ -484,3 +484,43 @@ def test_a_batch_identified_by_its_ingestions_is_scanned_once():
     assert batches == [2023, 2024]
     assert len(counting.scans) == len(batches)
     assert all("hash(ingestion_id)" in q for q in counting.scans)
+
+
+def test_results_are_recorded_whole_across_statements():
+    """record writes results in statements of 500: all 1,201 of them arrive, each with its own
+    values (a batch without millésime and a check without count included)."""
+    from observatory import validation
+
+    suite = model_suite(
+        "marts.t",
+        ["expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}"],
+        "dbt_like_sql/marts/t.sql",
+    )
+    assert suite is not None
+    spec = suite.expectations[0]
+    outcomes = [
+        validation._outcome(
+            suite,
+            spec,
+            None if i % 100 == 0 else 2020 + i % 4,
+            i % 3 != 0,
+            f"result {i}",
+            None if i == 600 else i,
+            [{"a": i}],
+            None,
+        )
+        for i in range(1201)
+    ]
+    con = duckdb.connect()
+    con.execute("create schema meta")
+    validation.record(con, "run-1", outcomes)
+    rows = con.execute(
+        "select message, millesime, success, unexpected_count, unexpected_sample "
+        "from meta.validation_results where run_id = 'run-1' order by unexpected_count nulls first"
+    ).fetchall()
+    assert len(rows) == 1201
+    assert len({r[0] for r in rows}) == 1201
+    assert sum(r[1] is None for r in rows) == 13  # 0, 100, ..., 1200
+    assert rows[0][0] == "result 600" and rows[0][3] is None
+    assert rows[-1] == ("result 1200", None, False, 1200, '[{"a": 1200}]')
+    assert sum(1 for r in rows if r[2]) == 800
