@@ -133,6 +133,10 @@ def _batch_definition() -> Any:
     return source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("batch")
 
 
+_GX_LOCK = threading.Lock()
+"""Great Expectations is not thread-safe (its context, datasource and metric caches are shared):
+suites run in two threads (see run_suites), so only one validation at a time."""
+
 _WARM_UP: list[threading.Thread] = []
 
 
@@ -198,23 +202,15 @@ def _validate(
 ) -> dict:
     """Run expectations on one frame; check name -> GX result (`complete`: with the index of
     every unexpected row, to weigh them)."""
-    import great_expectations as gx
-
     with _GX_LOCK:
-        return _validate_locked(gx, frame, expectations, complete)
-
-
-_GX_LOCK = threading.Lock()
-"""Great Expectations is not thread-safe (its context, datasource and metric caches are shared):
-suites run in two threads (see run_suites), so only one validation at a time."""
+        return _validate_locked(frame, expectations, complete)
 
 
 def _validate_locked(
-    gx: Any,
-    frame: Any,
-    expectations: list[tuple[ExpectationSpec, dict[str, Any]]],
-    complete: bool,
+    frame: Any, expectations: list[tuple[ExpectationSpec, dict[str, Any]]], complete: bool
 ) -> dict:
+    import great_expectations as gx
+
     suite = gx.ExpectationSuite(
         name="observatory", expectations=[gx_expectation(s, k) for s, k in expectations]
     )
@@ -813,11 +809,11 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, outcomes: Iterable[Outco
     ]
     # One statement per 500 results: executemany runs one insert per row, which cost a no-op
     # refresh of France 1.4 s for its 600 results.
-    placeholders = "(" + ", ".join("?" * 16) + ")"
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
+        values = ", ".join(["(" + ", ".join(["?"] * len(row)) + ")" for row in chunk])
         con.execute(
-            f"insert into {RESULTS_TABLE} values " + ", ".join([placeholders] * len(chunk)),
+            f"insert into {RESULTS_TABLE} values {values}",
             [value for row in chunk for value in row],
         )
 
