@@ -191,14 +191,14 @@ def load_sql_checks(folder: Path, known_assets: Mapping[str, dg.AssetKey]) -> li
 
 
 def run_sql_check(
-    con: duckdb.DuckDBPyConnection, check: SqlCheck, *, reuse: bool = False
+    con: duckdb.DuckDBPyConnection, check: SqlCheck, *, token: str | None = None
 ) -> Outcome:
     """The offending rows of a SQL check, as a validation outcome (a few rows as the sample).
 
-    `reuse` (a build): the stored result when the check and every model and ingestion are as
-    they were, i.e. a refresh that rebuilt and loaded nothing. `observatory validate` always
-    runs the query: it is the audit of the warehouse as it is."""
-    token = warehouse_token(con) if reuse else None
+    `token` (a build: `warehouse_token`, read once for all the checks): the stored result when
+    the check and every model and ingestion are as they were, i.e. a refresh that rebuilt and
+    loaded nothing. `observatory validate` gives none and always runs the query: it is the
+    audit of the warehouse as it is."""
     fingerprint = hashlib.sha256(f"{check.sql}\x1f{token}".encode()).hexdigest() if token else None
     if fingerprint is not None:
         known = cached_results(con, check.asset, None, [fingerprint])
@@ -239,9 +239,18 @@ def _sql_outcome(
 
 
 def _run_sql_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> Outcome:
+    # The sample runs the query a second time (a check is often a grouping over millions of
+    # rows), so only when there is something to show.
     try:
         count = con.execute(f"select count(*) from ({check.sql})").fetchall()[0]
-        relation = con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}")
+        failures = int(count[0]) if count else 0
+        sample = []
+        if failures:
+            relation = con.execute(f"select * from ({check.sql}) limit {SAMPLE_SIZE}")
+            columns = [d[0] for d in relation.description or []]
+            sample = [
+                dict(zip(columns, map(_jsonable, row), strict=True)) for row in relation.fetchall()
+            ]
     except duckdb.CatalogException as exc:
         message = str(exc).strip().splitlines()[0]
         return _sql_outcome(
@@ -250,9 +259,6 @@ def _run_sql_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> Outcome:
             f"{check.asset}: {check.name}: could not run: {message}",
             engine="sql",
         )
-    failures = int(count[0]) if count else 0
-    columns = [d[0] for d in relation.description or []]
-    sample = [dict(zip(columns, map(_jsonable, row), strict=True)) for row in relation.fetchall()]
     message = f"{check.asset}: {check.name}: " + (
         "ok" if not failures else f"{failures} offending row(s), e.g. {sample[:2]}"
     )
@@ -295,7 +301,8 @@ def build_sql_checks(
         settings = observatory.settings()
         wanted = [(k, c) for k, c in by_key.items() if k in context.selected_asset_check_keys]
         with writer(settings) as con:
-            outcomes = [run_sql_check(con, check, reuse=True) for _, check in wanted]
+            token = warehouse_token(con)
+            outcomes = [run_sql_check(con, check, token=token) for _, check in wanted]
             record(con, _run_id(context), outcomes)
             report = write_report(con, settings, _run_id(context))
         for (key, check), outcome in zip(wanted, outcomes, strict=True):

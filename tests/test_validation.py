@@ -524,3 +524,43 @@ def test_results_are_recorded_whole_across_statements():
     assert rows[0][0] == "result 600" and rows[0][3] is None
     assert rows[-1] == ("result 1200", None, False, 1200, '[{"a": 1200}]')
     assert sum(1 for r in rows if r[2]) == 800
+
+
+def test_a_sql_check_runs_its_query_again_only_to_show_offending_rows(tmp_path):
+    """A SQL check counts its offending rows; only when there are some is the query run a
+    second time for a sample of them (a check is often a grouping over millions of rows)."""
+    from observatory.quality import load_sql_check, run_sql_check
+
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create table marts.t as select i % 7 as cle, i as valeur from range(70) as t(i)")
+    path = tmp_path / "t_cle_unique.sql"
+    path.write_text(
+        "-- Each key once.\n-- asset: marts.t\n"
+        "select src.cle, count(*) as n from marts.t as src group by src.cle having count(*) > 1\n",
+        encoding="utf-8",
+    )
+    check = load_sql_check(path)
+
+    class Counting:
+        """The connection, keeping the queries that run the check."""
+
+        def __init__(self) -> None:
+            self.runs: list[str] = []
+
+        def execute(self, query: str, *args):
+            if "from marts.t" in query:
+                self.runs.append(query)
+            return con.execute(query, *args)
+
+    failing = Counting()
+    outcome = run_sql_check(failing, check)  # type: ignore[arg-type]
+    assert not outcome.success and outcome.unexpected_count == 7
+    assert len(outcome.sample) == 5 and {row["n"] for row in outcome.sample} == {10}
+    assert len(failing.runs) == 2
+
+    con.execute("delete from marts.t where valeur >= 7")
+    passing = Counting()
+    outcome = run_sql_check(passing, check)  # type: ignore[arg-type]
+    assert outcome.success and outcome.unexpected_count == 0 and outcome.sample == []
+    assert len(passing.runs) == 1
