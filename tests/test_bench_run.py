@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from bench.run import Measure, ScaleResult, baseline, floor, render, stage_times
+from bench.run import Measure, ScaleResult, baseline, floor, render, speed_probe, stage_times
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,16 @@ def test_stages_group_the_steps_and_the_report_has_a_row_per_scale():
     result = ScaleResult(0.001, communes=35, input_mb=4.0, input_rows=1000)
     result.floor = Measure(2.0)
     result.build = Measure(12.0, peak_rss_mb=500, stages=stages)
-    page = render([result], "<!-- notes -->\nNotes.")
+    page = render([result], "<!-- notes -->\nNotes.", (2.25, 2.5))
     row = next(line for line in page.splitlines() if line.startswith("| 0.001 |"))
     assert "| 12.0 s | 6.0 |" in row and "500 MB" in row
+    assert "2.25 s before the run, 2.50 s after it" in page
     assert page.rstrip().endswith("Notes.")
+
+
+def test_the_speed_probe_grows_with_its_work():
+    """The probe times real work: ten times the rows take longer (best of three each, so a
+    scheduling hiccup on the small one does not decide)."""
+    small = min(speed_probe(2_000_000) for _ in range(3))
+    large = min(speed_probe(20_000_000) for _ in range(3))
+    assert 0 < small < large
