@@ -147,26 +147,21 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".", 1)
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchall()[0]
-    return bool(row and row[0])
-
-
 def table_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
-    """A table's column names in their order (empty when it does not exist)."""
-    schema, name = qualified.split(".", 1)
-    return [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        ).fetchall()
-    ]
+    """A table's (or view's) column names in their order, empty when it does not exist.
+
+    The name is bound, nothing is run: 0.4 ms, where a query of information_schema takes 2.5 ms,
+    and a build asks this some 500 times (a no-op refresh mostly does this). A catalog error
+    while binding leaves an open transaction usable."""
+    try:
+        return list(con.table(qualified).columns)
+    except duckdb.CatalogException:
+        return []
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """Whether a table or view exists (see table_columns)."""
+    return bool(table_columns(con, qualified))
 
 
 def quote_identifier(name: str) -> str:

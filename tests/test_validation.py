@@ -477,6 +477,9 @@ def test_a_batch_identified_by_its_ingestions_is_scanned_once():
                 self.scans.append(query)
             return con.execute(query, *args)
 
+        def __getattr__(self, name: str):
+            return getattr(con, name)  # the rest (binding a table's name) as the connection
+
     counting = Counting()
     outcomes = validation.run_suite(counting, suite, trust_versions=True)  # type: ignore[arg-type]
     assert len(outcomes) == 6 and all(o.success for o in outcomes)  # 3 expectations x 2
@@ -564,3 +567,53 @@ def test_a_sql_check_runs_its_query_again_only_to_show_offending_rows(tmp_path):
     outcome = run_sql_check(passing, check)  # type: ignore[arg-type]
     assert outcome.success and outcome.unexpected_count == 0 and outcome.sample == []
     assert len(passing.runs) == 1
+
+
+def test_a_suite_reads_its_stored_results_once_for_all_its_batches():
+    """A refresh finds every result stored under the same fingerprints: the suite reads the
+    results table once, whatever its batches and groups of expectations, and reuses them all."""
+    from observatory import validation
+
+    suite = model_suite(
+        "raw.mesures",
+        [
+            "expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}",
+            "expect: column_values_to_not_be_null {column: b}",
+            "expect: column_values_to_match_regex {column: c, regex: '^[0-9]+$'}",
+        ],
+        "dbt_like_sql/raw/mesures.sql",
+    )
+    assert suite is not None
+    suite = dataclasses.replace(suite, by_millesime=True)
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create schema meta")
+    con.execute(
+        "create table raw.mesures as select i % 11 as a, i as b, i::varchar as c, "
+        "2022 + i % 3 as millesime, 'id-' || (i % 3) as ingestion_id from range(90) as t(i)"
+    )
+    first = validation.run_suite(con, suite, trust_versions=True)
+    validation.record(con, "run-1", first)
+
+    class Counting:
+        """The connection, counting the reads of the stored results."""
+
+        def __init__(self) -> None:
+            self.reads: list[str] = []
+
+        def execute(self, query: str, *args):
+            if validation.RESULTS_TABLE in query:
+                self.reads.append(query)
+            return con.execute(query, *args)
+
+        def __getattr__(self, name: str):
+            return getattr(con, name)
+
+    counting = Counting()
+    again = validation.run_suite(counting, suite, trust_versions=True)  # type: ignore[arg-type]
+    assert len(again) == len(first) == 9  # 3 expectations x 3 millésimes
+    assert all(o.engine == "unchanged since run-1" for o in again)
+    assert [(o.millesime, o.check_name, o.success) for o in again] == [
+        (o.millesime, o.check_name, o.success) for o in first
+    ]
+    assert len(counting.reads) == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatory.warehouse import WarehouseBusyError, reader, writer
+from observatory.warehouse import WarehouseBusyError, reader, table_columns, table_exists, writer
 from tests.conftest import REPOSITORY, make_settings
 
 # The child process takes the writer, records itself, says "locked", and keeps the lock until it
@@ -205,3 +205,23 @@ def test_the_writer_caps_duckdb_memory_and_refuses_a_size_it_cannot_read(tmp_pat
     assert limit.replace(" ", "") in {"512.0MB", "488.2MiB"}, limit
     with pytest.raises(SettingsError, match="OBSERVATORY_DUCKDB_MEMORY_LIMIT='lots'"):
         make_settings(tmp_path, OBSERVATORY_DUCKDB_MEMORY_LIMIT="lots")
+
+
+def test_tables_and_views_are_found_by_name_without_spoiling_a_transaction() -> None:
+    """table_exists / table_columns bind the name instead of querying information_schema: a
+    view counts, a missing table or schema is simply absent, columns come in their order, and
+    an open transaction stays usable after asking for a missing table."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create table marts.t (b integer, a varchar, c double)")
+    con.execute("create view marts.v as select a, b from marts.t")
+    assert table_exists(con, "marts.t") and table_exists(con, "marts.v")
+    assert table_columns(con, "marts.t") == ["b", "a", "c"]
+    assert table_columns(con, "marts.v") == ["a", "b"]
+    assert not table_exists(con, "marts.absent") and not table_exists(con, "nowhere.t")
+    assert table_columns(con, "marts.absent") == []
+    con.execute("begin transaction")
+    assert not table_exists(con, "marts.absent")
+    con.execute("insert into marts.t values (1, 'x', 2.5)")
+    con.execute("commit")
+    assert con.execute("select count(*) from marts.v").fetchall() == [(1,)]
