@@ -32,6 +32,24 @@ def published_tables(settings: Settings) -> dict[str, tuple[int, str]]:
     return digest(settings.published_path, without=RUN_LOG)
 
 
+class CountingConnection:
+    """A DuckDB connection that keeps the queries holding `marker` (to count the scans or
+    reads a piece of validation makes); everything else as the connection does it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, marker: str) -> None:
+        self.con = con
+        self.marker = marker
+        self.queries: list[str] = []
+
+    def execute(self, query: str, *args):
+        if self.marker in query:
+            self.queries.append(query)
+        return self.con.execute(query, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)
+
+
 @pytest.fixture
 def copy_of_sample(tmp_path: Path, sample_build) -> Callable[[], Settings]:
     """A copy of the session's built sample (home and catalog), to corrupt one file of."""
@@ -466,27 +484,13 @@ def test_a_batch_identified_by_its_ingestions_is_scanned_once():
         "2023 + i % 2 as millesime, 'id-' || (i % 2) as ingestion_id from range(100) as t(i)"
     )
 
-    class Counting:
-        """The connection, counting the scans that identify a batch."""
-
-        def __init__(self) -> None:
-            self.scans: list[str] = []
-
-        def execute(self, query: str, *args):
-            if "sum(hash(" in query:
-                self.scans.append(query)
-            return con.execute(query, *args)
-
-        def __getattr__(self, name: str):
-            return getattr(con, name)  # the rest (binding a table's name) as the connection
-
-    counting = Counting()
+    counting = CountingConnection(con, "sum(hash(")  # the scans that identify a batch
     outcomes = validation.run_suite(counting, suite, trust_versions=True)  # type: ignore[arg-type]
     assert len(outcomes) == 6 and all(o.success for o in outcomes)  # 3 expectations x 2
     batches = sorted({o.millesime for o in outcomes if o.millesime is not None})
     assert batches == [2023, 2024]
-    assert len(counting.scans) == len(batches)
-    assert all("hash(ingestion_id)" in q for q in counting.scans)
+    assert len(counting.queries) == len(batches)
+    assert all("hash(ingestion_id)" in q for q in counting.queries)
 
 
 def test_results_are_recorded_whole_across_statements():
@@ -545,28 +549,17 @@ def test_a_sql_check_runs_its_query_again_only_to_show_offending_rows(tmp_path):
     )
     check = load_sql_check(path)
 
-    class Counting:
-        """The connection, keeping the queries that run the check."""
-
-        def __init__(self) -> None:
-            self.runs: list[str] = []
-
-        def execute(self, query: str, *args):
-            if "from marts.t" in query:
-                self.runs.append(query)
-            return con.execute(query, *args)
-
-    failing = Counting()
+    failing = CountingConnection(con, "from marts.t")  # the queries that run the check
     outcome = run_sql_check(failing, check)  # type: ignore[arg-type]
     assert not outcome.success and outcome.unexpected_count == 7
     assert len(outcome.sample) == 5 and {row["n"] for row in outcome.sample} == {10}
-    assert len(failing.runs) == 2
+    assert len(failing.queries) == 2
 
     con.execute("delete from marts.t where valeur >= 7")
-    passing = Counting()
+    passing = CountingConnection(con, "from marts.t")
     outcome = run_sql_check(passing, check)  # type: ignore[arg-type]
     assert outcome.success and outcome.unexpected_count == 0 and outcome.sample == []
-    assert len(passing.runs) == 1
+    assert len(passing.queries) == 1
 
 
 def test_a_suite_reads_its_stored_results_once_for_all_its_batches():
@@ -595,25 +588,11 @@ def test_a_suite_reads_its_stored_results_once_for_all_its_batches():
     first = validation.run_suite(con, suite, trust_versions=True)
     validation.record(con, "run-1", first)
 
-    class Counting:
-        """The connection, counting the reads of the stored results."""
-
-        def __init__(self) -> None:
-            self.reads: list[str] = []
-
-        def execute(self, query: str, *args):
-            if validation.RESULTS_TABLE in query:
-                self.reads.append(query)
-            return con.execute(query, *args)
-
-        def __getattr__(self, name: str):
-            return getattr(con, name)
-
-    counting = Counting()
+    counting = CountingConnection(con, validation.RESULTS_TABLE)  # reads of the stored results
     again = validation.run_suite(counting, suite, trust_versions=True)  # type: ignore[arg-type]
     assert len(again) == len(first) == 9  # 3 expectations x 3 millésimes
     assert all(o.engine == "unchanged since run-1" for o in again)
     assert [(o.millesime, o.check_name, o.success) for o in again] == [
         (o.millesime, o.check_name, o.success) for o in first
     ]
-    assert len(counting.reads) == 1
+    assert len(counting.queries) == 1
