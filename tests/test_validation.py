@@ -461,11 +461,9 @@ def test_suites_run_two_at_a_time_with_one_validation_at_a_time(warehouse, monke
     assert len(threads) == 2 and all(name.startswith("suite") for name in threads)
 
 
-def test_a_batch_identified_by_its_ingestions_is_scanned_once():
-    """In a build a batch is identified by its ingestion ids, whatever columns an expectation
-    reads: one scan per batch, however many groups of expectations it has."""
-    from observatory import validation
-
+def _suite_of_three_expectations():
+    """The suite of a raw table `raw.mesures` (columns a, b, c): three value-by-value
+    expectations, each its own group of columns, checked per millésime as a catalog suite is."""
     suite = model_suite(
         "raw.mesures",
         [
@@ -476,7 +474,15 @@ def test_a_batch_identified_by_its_ingestions_is_scanned_once():
         "dbt_like_sql/raw/mesures.sql",
     )
     assert suite is not None
-    suite = dataclasses.replace(suite, by_millesime=True)  # as a catalog suite is
+    return dataclasses.replace(suite, by_millesime=True)
+
+
+def test_a_batch_identified_by_its_ingestions_is_scanned_once():
+    """In a build a batch is identified by its ingestion ids, whatever columns an expectation
+    reads: one scan per batch, however many groups of expectations it has."""
+    from observatory import validation
+
+    suite = _suite_of_three_expectations()
     con = duckdb.connect()
     con.execute("create schema raw")
     con.execute(
@@ -567,17 +573,7 @@ def test_a_suite_reads_its_stored_results_once_for_all_its_batches():
     results table once, whatever its batches and groups of expectations, and reuses them all."""
     from observatory import validation
 
-    suite = model_suite(
-        "raw.mesures",
-        [
-            "expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}",
-            "expect: column_values_to_not_be_null {column: b}",
-            "expect: column_values_to_match_regex {column: c, regex: '^[0-9]+$'}",
-        ],
-        "dbt_like_sql/raw/mesures.sql",
-    )
-    assert suite is not None
-    suite = dataclasses.replace(suite, by_millesime=True)
+    suite = _suite_of_three_expectations()
     con = duckdb.connect()
     con.execute("create schema raw")
     con.execute("create schema meta")
