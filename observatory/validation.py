@@ -378,7 +378,8 @@ def run_suite(
     by what it was built from (model fingerprint, ingestion ids) instead of a hash of its
     values, so a refresh that changed nothing reads almost nothing. `observatory validate`
     hashes the values: it audits the warehouse as it is, hand edits included."""
-    if not table_exists(con, suite.table):
+    columns = table_columns(con, suite.table)
+    if not columns:
         return [
             _outcome(
                 suite,
@@ -390,7 +391,6 @@ def run_suite(
             )
             for s in suite.expectations
         ]
-    columns = table_columns(con, suite.table)
     version = _table_version(con, suite.table, columns) if trust_versions else None
     stored = stored_results(con, suite.table)
     schema = [(s, dict(s.kwargs), None, None) for s in suite.expectations if _is_schema(s)]
@@ -687,24 +687,11 @@ def cached_results(
     fingerprints: list[str],
     stored: Stored | None = None,
 ) -> dict[str, tuple]:
-    """The latest stored result of each fingerprint (this table and batch), if any; looked up
-    in `stored` when the suite read them already."""
-    if stored is not None:
-        return {f: stored[(millesime, f)] for f in fingerprints if (millesime, f) in stored}
-    if not fingerprints or not table_exists(con, RESULTS_TABLE):
-        return {}
-    rows = con.execute(
-        f"""
-        select fingerprint, success, unexpected_count, unexpected_sample, observed_value,
-            message, run_id
-        from {RESULTS_TABLE}
-        where table_name = ? and millesime is not distinct from ?
-            and fingerprint in (select unnest(?::varchar[]))
-        qualify row_number() over (partition by fingerprint order by checked_at desc) = 1
-        """,
-        [table, millesime, fingerprints],
-    ).fetchall()
-    return {r[0]: r[1:] for r in rows}
+    """The latest stored result of each fingerprint (this table and batch), if any, from
+    `stored` when the suite read its table's results already."""
+    if stored is None:
+        stored = stored_results(con, table) if fingerprints else {}
+    return {f: stored[(millesime, f)] for f in fingerprints if (millesime, f) in stored}
 
 
 def _stored_outcome(
