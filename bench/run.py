@@ -7,6 +7,9 @@ then measures, each in a fresh subprocess so Dagster's start-up and the peak mem
   the columns the pipeline uses: no pipeline can be faster than reading its inputs;
 - full build: ingestion + validation + every model + publication (`observatory build`), wall
   time, peak RSS, and the time of each stage from the run's step events (`--timings`);
+- writes: DuckDB writing again, into an empty database file, every table the build stored,
+  layer by layer, computing nothing: with the floor and the publication, what any build that
+  keeps the raw rows and the marts and publishes them must spend;
 - no-op refresh: the same build again, inputs unchanged;
 - one new edition: one source file changed, the build again;
 - baseline: what an analyst would do without the project (pandas read_csv + groupby for the
@@ -37,6 +40,7 @@ import duckdb
 
 from observatory.catalog import load_catalog, normalise_header
 from observatory.settings import REPOSITORY_ROOT
+from observatory.warehouse import quote_identifier
 
 DOCS = REPOSITORY_ROOT / "docs" / "benchmarks.md"
 WORK = REPOSITORY_ROOT / "data" / "bench"
@@ -66,6 +70,8 @@ class ScaleResult:
     one_source: Measure | None = None
     baseline: dict[str, float] = field(default_factory=dict)
     marts: dict[str, float] = field(default_factory=dict)
+    writes: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Layer -> (seconds, rows) of `write_floor`."""
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -277,6 +283,48 @@ def mart_timings(home: Path) -> dict[str, float]:
     return timings
 
 
+STORED_LAYERS = ("raw", "staging", "intermediate", "marts")
+
+
+def write_floor(warehouse: Path, memory_limit: str = "4GB") -> dict[str, tuple[float, int]]:
+    """Seconds and rows of DuckDB writing again, into an empty database file beside the
+    warehouse, every table the build stored, layer by layer: the cost of storing the rows
+    (compression included) without computing any of them.
+
+    Why: the floor says what reading the inputs costs; this says what keeping what was read
+    and built costs. A build that keeps the raw rows (nothing lost, lineage) and the marts and
+    publishes an edition spends at least the floor + raw + marts + publication, before any
+    join, sort, validation or start-up. The build's own memory limit applies."""
+    layers: dict[str, tuple[float, int]] = {}
+    with tempfile.TemporaryDirectory(dir=warehouse.parent, prefix=".bench-writes-") as scratch:
+        con = duckdb.connect(str(Path(scratch) / "writes.duckdb"))
+        try:
+            con.execute(f"set memory_limit = '{memory_limit}'")
+            con.execute("set enable_progress_bar = false")
+            con.execute(f"attach '{warehouse}' as built (read_only)")
+            for layer in STORED_LAYERS:
+                names = con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = 'built' and schema_name = ? order by table_name",
+                    [layer],
+                ).fetchall()
+                seconds, rows = 0.0, 0
+                for (name,) in names:
+                    started = time.perf_counter()
+                    rows += int(
+                        con.execute(
+                            f"create table {quote_identifier(f'{layer}__{name}')} as "
+                            f"select * from built.{layer}.{quote_identifier(name)}"
+                        ).fetchall()[0][0]
+                    )
+                    con.execute("checkpoint")
+                    seconds += time.perf_counter() - started
+                layers[layer] = (seconds, rows)
+        finally:
+            con.close()
+    return layers
+
+
 def change_one_source(catalog_dir: Path) -> str:
     """A new edition of one source: the latest populations de référence, one PMUN changed."""
     dataset = load_catalog(catalog_dir).get(ONE_SOURCE[1])
@@ -466,7 +514,46 @@ def render(
                 f"| {r.scale:g} | {s.get('ingestion', 0):.1f} | {s.get('checks', 0):.1f} "
                 f"| {s.get('models', 0):.1f} | {s.get('publication', 0):.1f} |"
             )
+    lines += _writes_table(results)
     return "\n".join(lines) + "\n\n" + notes.strip() + "\n"
+
+
+def _writes_table(results: list[ScaleResult]) -> list[str]:
+    """The floor of storing next to the floor of reading (see `write_floor`)."""
+    rows = []
+    for r in results:
+        if not (r.writes and r.build and r.floor):
+            continue
+        layer = {name: r.writes.get(name, (0.0, 0)) for name in STORED_LAYERS}
+        between = (
+            layer["staging"][0] + layer["intermediate"][0],
+            layer["staging"][1] + layer["intermediate"][1],
+        )
+        publication = r.build.stages.get("publication", 0.0)
+        bound = r.floor.seconds + layer["raw"][0] + layer["marts"][0] + publication
+        rows.append(
+            f"| {r.scale:g} | {r.floor.seconds:.1f} s | {_written(*layer['raw'])} "
+            f"| {_written(*between)} | {_written(*layer['marts'])} | {publication:.1f} s "
+            f"| {bound:.1f} s | {bound / r.floor.seconds:.1f} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "What storing costs (seconds): DuckDB writing again, into an empty file, the tables the "
+        "build stored, computing nothing (`write_floor`); publication as in the full build. "
+        "Reading the inputs, keeping the raw rows and the marts and publishing them is what any "
+        "build of these outputs spends before joining, sorting or validating anything:",
+        "",
+        "| scale | floor (reading) | raw | staging + intermediate | marts | publication "
+        "| floor + raw + marts + publication | × floor |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
+def _written(seconds: float, rows: int) -> str:
+    return f"{seconds:.1f} s ({rows / 1e6:.1f} M rows)"
 
 
 def run(scales: Sequence[float], work: Path, seed: int, write_docs: bool) -> list[ScaleResult]:
@@ -496,6 +583,8 @@ def run(scales: Sequence[float], work: Path, seed: int, write_docs: bool) -> lis
             print(f"  one new edition ({changed}) {_fmt(result.one_source)}")
             result.marts = mart_timings(home)
             print(f"  distances / APL alone: {result.marts}")
+            result.writes = write_floor(home / "sample" / "warehouse.duckdb")
+            print(f"  writes (seconds, rows) per layer: {result.writes}")
             con = duckdb.connect(str(home / "sample" / "warehouse.duckdb"), read_only=True)
             result.communes = int(
                 con.execute("select count(*) from intermediate.int_cog__communes_cible").fetchall()[

@@ -11,10 +11,20 @@ import io
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from bench.generate import generate
-from bench.run import Measure, ScaleResult, baseline, floor, render, speed_probe, stage_times
+from bench.run import (
+    Measure,
+    ScaleResult,
+    baseline,
+    floor,
+    render,
+    speed_probe,
+    stage_times,
+    write_floor,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +74,62 @@ def test_stages_group_the_steps_and_the_report_has_a_row_per_scale():
     assert "| 12.0 s | 6.0 |" in row and "500 MB" in row
     assert "2.25 s before the run, 2.50 s after it" in page
     assert page.rstrip().endswith("Notes.")
+
+
+def test_write_floor_writes_every_stored_table_again_and_leaves_nothing_behind(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    for schema in ("raw", "marts", "meta"):
+        con.execute(f"create schema {schema}")
+    con.execute(
+        "create table raw.insee__bpe as select range as id, 'x' || range as nom from range(3000)"
+    )
+    con.execute('create table raw."odd ""name""" as select range as id from range(250)')
+    con.execute("create table marts.population as select range as id from range(1200)")
+    con.execute("create table meta.ingestions as select range as id from range(40)")
+    con.close()
+
+    layers = write_floor(warehouse)
+
+    assert {name: rows for name, (_, rows) in layers.items()} == {
+        "raw": 3250,
+        "staging": 0,
+        "intermediate": 0,
+        "marts": 1200,
+    }
+    assert layers["raw"][0] > 0 and layers["marts"][0] > 0
+    assert layers["staging"][0] == 0  # no table, nothing timed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb"]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from raw.insee__bpe").fetchall() == [(3000,)]
+    con.close()
+
+
+def test_the_report_bounds_a_build_by_what_it_reads_stores_and_publishes():
+    """floor 2 + raw 1 + marts 0.5 + publication 1.5 = 5 s, 2.5 times the floor; a scale
+    whose writes were not measured (a failed build) has no row."""
+    measured = ScaleResult(0.01, communes=350, input_mb=20.0, input_rows=10_000)
+    measured.floor = Measure(2.0)
+    measured.build = Measure(20.0, stages={"ingestion": 5.0, "publication": 1.5})
+    measured.writes = {
+        "raw": (1.0, 3_000_000),
+        "staging": (0.25, 1_000_000),
+        "intermediate": (0.5, 2_500_000),
+        "marts": (0.5, 1_200_000),
+    }
+    failed = ScaleResult(0.1)
+    failed.floor = Measure(4.0)
+    failed.build = Measure(3.0, ok=False, detail="boom")
+    page = render([measured, failed], "<!-- notes -->")
+    rows = [
+        line for line in page.split("What storing costs", 1)[1].splitlines() if line[:2] == "| "
+    ]
+    assert rows[0].startswith("| scale | floor (reading) | raw |")
+    assert rows[1] == (
+        "| 0.01 | 2.0 s | 1.0 s (3.0 M rows) | 0.8 s (3.5 M rows) | 0.5 s (1.2 M rows) "
+        "| 1.5 s | 5.0 s | 2.5 |"
+    )
+    assert len(rows) == 2
 
 
 def test_the_speed_probe_grows_with_its_work():
