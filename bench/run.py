@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from observatory.catalog import load_catalog, normalise_header
-from observatory.settings import REPOSITORY_ROOT
+from observatory.settings import REPOSITORY_ROOT, load_settings
 from observatory.warehouse import quote_identifier
 
 DOCS = REPOSITORY_ROOT / "docs" / "benchmarks.md"
@@ -286,7 +286,7 @@ def mart_timings(home: Path) -> dict[str, float]:
 STORED_LAYERS = ("raw", "staging", "intermediate", "marts")
 
 
-def write_floor(warehouse: Path, memory_limit: str = "4GB") -> dict[str, tuple[float, int]]:
+def write_floor(warehouse: Path, memory_limit: str | None = None) -> dict[str, tuple[float, int]]:
     """Seconds and rows of DuckDB writing again, into an empty database file beside the
     warehouse, every table the build stored, layer by layer: the cost of storing the rows
     (compression included) without computing any of them.
@@ -294,14 +294,18 @@ def write_floor(warehouse: Path, memory_limit: str = "4GB") -> dict[str, tuple[f
     Why: the floor says what reading the inputs costs; this says what keeping what was read
     and built costs. A build that keeps the raw rows (nothing lost, lineage) and the marts and
     publishes an edition spends at least the floor + raw + marts + publication, before any
-    join, sort, validation or start-up. The build's own memory limit applies."""
+    join, sort, validation or start-up. The memory limit is the build's: the benchmark's builds
+    run with the default settings (see _environment)."""
+    limit = memory_limit or load_settings({}).duckdb_memory_limit
     layers: dict[str, tuple[float, int]] = {}
     with tempfile.TemporaryDirectory(dir=warehouse.parent, prefix=".bench-writes-") as scratch:
         con = duckdb.connect(str(Path(scratch) / "writes.duckdb"))
         try:
-            con.execute(f"set memory_limit = '{memory_limit}'")
+            con.execute(f"set memory_limit = '{limit}'")
             con.execute("set enable_progress_bar = false")
-            con.execute(f"attach '{warehouse}' as built (read_only)")
+            con.execute(
+                f"attach '{str(warehouse).replace(chr(39), chr(39) * 2)}' as built (read_only)"
+            )
             for layer in STORED_LAYERS:
                 names = con.execute(
                     "select table_name from duckdb_tables() "
