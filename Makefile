@@ -26,9 +26,10 @@ demo: install  ## build the warehouse from the bundled sample and show a result
 	@echo; echo "population and share aged 75+ per territory (observatory query \"...\"):"
 	@$(RUN) observatory query "$(DEMO_QUERY)"
 
-test: install  ## lint, then the whole test suite (offline)
+test: install  ## lint, the import contracts (the floors), then the whole test suite (offline)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 	$(RUN) pytest
 
 dev: install  ## Dagster UI on http://127.0.0.1:3000
@@ -37,6 +38,7 @@ dev: install  ## Dagster UI on http://127.0.0.1:3000
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 sample: install  ## regenerate assets/sample from observatory/sample
 	$(RUN) python -m observatory.sample

@@ -23,6 +23,9 @@ MemberFormat = Literal["csv", "xlsx", "parquet", "json"]
 
 _IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 
+COG_DATASET = "insee_cog_communes"
+"""The dataset whose millésimes are the geographies every commune-coded input is placed on."""
+
 
 class CatalogError(ValueError):
     """A catalog file is malformed; the message names the file and the field."""
@@ -308,6 +311,11 @@ class Catalog:
 
     def by_table(self) -> dict[str, Dataset]:
         return {d.target_table: d for d in self}
+
+    def target_cog(self, setting: int | None) -> int:
+        """The COG every commune-coded input is harmonised to: the setting
+        (OBSERVATORY_COG_MILLESIME), else the latest edition of the catalog."""
+        return setting if setting is not None else max(self.get(COG_DATASET).years)
 
 
 def _describe(error: ValidationError) -> str:

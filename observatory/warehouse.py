@@ -1,4 +1,5 @@
-"""DuckDB connections: the single writer, read-only readers, and the warehouse's fixed tables.
+"""DuckDB connections (the single writer, read-only readers), the writer's lock, and every
+`meta.*` table: its DDL and the queries that read and write it.
 
 DuckDB allows one writing process per file. Every write goes through `writer()`, which first takes
 an exclusive file lock next to the database, so a CLI ingestion, a Dagster run and a test never
@@ -15,7 +16,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +25,17 @@ import duckdb
 from observatory.settings import Settings
 
 SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "quarantine")
+
+INGESTIONS = "meta.ingestions"
+FILE_DIGESTS = "meta.empreintes_fichiers"
+MODEL_STATES = "meta.modeles"
+"""Each model's fingerprint when it was last built (see state.py): a model whose fingerprint is
+unchanged is not rebuilt (dbt's state comparison); `observatory build --full-refresh` forgets
+them."""
+VALIDATION_RESULTS = "meta.validation_results"
+"""Every validation result of every run, with the fingerprint that lets a later run reuse it."""
+PARAMETERS = "meta.parametres"
+"""Run parameters the SQL models read (see models/parameters.py), rewritten before every build."""
 
 META_DDL = (
     """
@@ -54,6 +66,13 @@ META_DDL = (
         octets bigint not null,
         mtime_ns bigint not null,
         sha256 varchar not null
+    )
+    """,
+    """
+    create table if not exists meta.modeles (
+        table_name varchar primary key,
+        fingerprint varchar,
+        built_at timestamp
     )
     """,
 )
@@ -105,6 +124,7 @@ def initialise(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create schema if not exists {schema}")
     for ddl in META_DDL:
         con.execute(ddl)
+    _ensure_validation_results(con)
 
 
 _OPEN: dict[Path, duckdb.DuckDBPyConnection] = {}
@@ -167,3 +187,249 @@ def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 def quote_identifier(name: str) -> str:
     """Quote an identifier for DuckDB SQL (headers of official files contain spaces, accents)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def escape_literal(text: str) -> str:
+    """Text to put between single quotes in SQL, where a statement takes no parameter (COMMENT
+    ON, ATTACH)."""
+    return text.replace("'", "''")
+
+
+# --- meta.ingestions -----------------------------------------------------------------------------
+
+INGESTION_COLUMNS = (
+    "ingestion_id",
+    "dataset_id",
+    "millesime",
+    "origine",
+    "source",
+    "file_name",
+    "member",
+    "bytes",
+    "sha256",
+    "etag",
+    "last_modified",
+    "http_status",
+    "rows_loaded",
+    "columns_matched",
+    "extra_columns",
+    "fingerprint",
+    "started_at",
+    "finished_at",
+)
+
+
+def record_ingestion(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> None:
+    """One load of one dataset-millésime, by column name (every column of meta.ingestions)."""
+    missing = sorted(set(INGESTION_COLUMNS) - set(values))
+    if missing:
+        raise ValueError(f"{INGESTIONS}: no value for {', '.join(missing)}")
+    con.execute(
+        f"insert into {INGESTIONS} ({', '.join(INGESTION_COLUMNS)}) "
+        f"values ({', '.join('?' for _ in INGESTION_COLUMNS)})",
+        [values[c] for c in INGESTION_COLUMNS],
+    )
+
+
+def last_ingestion(
+    con: duckdb.DuckDBPyConnection, dataset_id: str, millesime: int
+) -> tuple[str, int] | None:
+    """(fingerprint, bytes) of the latest load of one dataset-millésime, if any."""
+    rows = con.execute(
+        f"select fingerprint, bytes from {INGESTIONS} where dataset_id = ? and millesime = ? "
+        "order by finished_at desc limit 1",
+        [dataset_id, millesime],
+    ).fetchall()
+    return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+def latest_ingestions(
+    con: duckdb.DuckDBPyConnection, columns: Sequence[str]
+) -> list[dict[str, object]]:
+    """The latest load of every dataset-millésime, by dataset and millésime: the given columns
+    of meta.ingestions (`observatory status`, an edition's manifest)."""
+    unknown = sorted(set(columns) - set(INGESTION_COLUMNS))
+    if unknown:
+        raise ValueError(f"{INGESTIONS} has no column {', '.join(unknown)}")
+    rows = con.execute(
+        f"""
+        select {", ".join(columns)}
+        from {INGESTIONS}
+        qualify row_number() over (partition by dataset_id, millesime
+                                   order by finished_at desc) = 1
+        order by dataset_id, millesime
+        """
+    ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def ingestions_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """(count, sum of hashes) of every ingestion id: changes whenever anything is loaded."""
+    row = con.execute(
+        f"select count(*), coalesce(sum(hash(ingestion_id)), 0)::varchar from {INGESTIONS}"
+    ).fetchall()[0]
+    return int(row[0]), str(row[1])
+
+
+# --- meta.empreintes_fichiers --------------------------------------------------------------------
+
+
+def known_file_digest(
+    con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: int
+) -> str | None:
+    """The sha256 remembered for a local file with this very size and modification time."""
+    rows = con.execute(
+        f"select sha256 from {FILE_DIGESTS} where chemin = ? and octets = ? and mtime_ns = ?",
+        [path, size, mtime_ns],
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def remember_file_digest(
+    con: duckdb.DuckDBPyConnection, path: str, size: int, mtime_ns: int, sha256: str
+) -> None:
+    con.execute(
+        f"insert or replace into {FILE_DIGESTS} values (?, ?, ?, ?)", [path, size, mtime_ns, sha256]
+    )
+
+
+# --- meta.modeles --------------------------------------------------------------------------------
+
+
+def model_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """One model's fingerprint when it was last built, if it was."""
+    if not table_exists(con, MODEL_STATES):
+        return None
+    rows = con.execute(
+        f"select fingerprint from {MODEL_STATES} where table_name = ?", [table]
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def model_states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Model table -> its fingerprint when it was last built."""
+    if not table_exists(con, MODEL_STATES):
+        return {}
+    return dict(con.execute(f"select table_name, fingerprint from {MODEL_STATES}").fetchall())
+
+
+def remember_model(con: duckdb.DuckDBPyConnection, table: str, fingerprint: str) -> None:
+    con.execute(
+        f"insert or replace into {MODEL_STATES} values (?, ?, current_timestamp)",
+        [table, fingerprint],
+    )
+
+
+def forget_models(con: duckdb.DuckDBPyConnection) -> None:
+    """Every model is rebuilt at the next run (`--full-refresh`)."""
+    if table_exists(con, MODEL_STATES):
+        con.execute(f"delete from {MODEL_STATES}")
+
+
+# --- meta.parametres -----------------------------------------------------------------------------
+
+
+def write_parameters(con: duckdb.DuckDBPyConnection, values: list[tuple[str, str, str]]) -> None:
+    """Replace the run's parameters (nom, valeur, description): same settings, same table."""
+    con.execute(
+        f"create or replace table {PARAMETERS} "
+        "(nom varchar primary key, valeur varchar not null, description varchar)"
+    )
+    con.executemany(f"insert into {PARAMETERS} values (?, ?, ?)", values)
+
+
+def read_parameters(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every parameter row, in a stable order (they are part of every model's fingerprint)."""
+    return con.execute(f"select * from {PARAMETERS} order by all").fetchall()
+
+
+# --- meta.validation_results ---------------------------------------------------------------------
+
+VALIDATION_COLUMNS = (
+    "run_id",
+    "checked_at",
+    "dataset",
+    "table_name",
+    "millesime",
+    "check_name",
+    "expectation",
+    "column_name",
+    "severity",
+    "success",
+    "unexpected_count",
+    "unexpected_sample",
+    "observed_value",
+    "message",
+    "engine",
+    "fingerprint",
+)
+RECORD_CHUNK = 500
+"""Results written per insert statement: executemany would run one insert per row."""
+
+
+def _ensure_validation_results(con: duckdb.DuckDBPyConnection) -> None:
+    if table_exists(con, VALIDATION_RESULTS):
+        # an older warehouse may lack the column; nothing else to do (no catalog write)
+        con.execute(
+            f"alter table {VALIDATION_RESULTS} add column if not exists fingerprint varchar"
+        )
+        return
+    con.execute(
+        f"""
+        create table {VALIDATION_RESULTS} (
+            run_id varchar, checked_at timestamp, dataset varchar, table_name varchar,
+            millesime integer, check_name varchar, expectation varchar, column_name varchar,
+            severity varchar, success boolean, unexpected_count bigint,
+            unexpected_sample varchar, observed_value varchar, message varchar, engine varchar,
+            fingerprint varchar
+        )
+        """
+    )
+    con.execute(
+        f"comment on table {VALIDATION_RESULTS} is 'Every validation result of every run: one "
+        "row per run x table x millésime x expectation. Grain: run_id x table_name x millesime x "
+        "check_name.'"
+    )
+
+
+def record_validation_results(con: duckdb.DuckDBPyConnection, rows: list[list[object]]) -> None:
+    """Append results (one list of VALIDATION_COLUMNS values each), a few hundred a statement."""
+    for start in range(0, len(rows), RECORD_CHUNK):
+        chunk = rows[start : start + RECORD_CHUNK]
+        values = ", ".join(["(" + ", ".join(["?"] * len(row)) + ")" for row in chunk])
+        con.execute(
+            f"insert into {VALIDATION_RESULTS} values {values}",
+            [value for row in chunk for value in row],
+        )
+
+
+def latest_validation_results(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    """The latest result of every fingerprint of one table: millésime, fingerprint, success,
+    unexpected count and sample, observed value, message, run id."""
+    if not table_exists(con, VALIDATION_RESULTS):
+        return []
+    return con.execute(
+        f"""
+        select millesime, fingerprint, success, unexpected_count, unexpected_sample,
+            observed_value, message, run_id
+        from {VALIDATION_RESULTS}
+        where table_name = ? and fingerprint is not null
+        qualify row_number() over (partition by millesime, fingerprint
+                                   order by checked_at desc) = 1
+        """,
+        [table],
+    ).fetchall()
+
+
+def validation_results_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
+    """One run's results for its report, failures first: dataset, millésime, check name,
+    expectation, column, severity, success, unexpected count and sample, message, engine."""
+    return con.execute(
+        f"""
+        select dataset, millesime, check_name, expectation, column_name, severity, success,
+            unexpected_count, unexpected_sample, message, engine
+        from {VALIDATION_RESULTS} where run_id = ?
+        order by success, severity, dataset, millesime nulls first, check_name
+        """,
+        [run_id],
+    ).fetchall()

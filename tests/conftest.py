@@ -14,6 +14,15 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 REAL = REPOSITORY.parent / "shared" / "data" / "real"
 
 
+def build(settings: Settings, select: str | None = None, *, full_refresh: bool = False):
+    """A build as `observatory build` runs it: planned by observatory.build, run as the code
+    location's Dagster job, in-process."""
+    from observatory.build import build as run_build
+    from observatory.defs.execution import DagsterRunner
+
+    return run_build(settings, DagsterRunner(settings), select, full_refresh=full_refresh)
+
+
 def make_settings(home: Path, **env: str) -> Settings:
     """Settings for a test: its own home, no lock waits, environment given explicitly."""
     values = {
@@ -51,8 +60,6 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, object]]:
     """The bundled sample built once for the session (read it, do not modify it)."""
     import os
-
-    from observatory.cli import build
 
     home = tmp_path_factory.mktemp("sample_home")
     settings = make_settings(home)
@@ -116,7 +123,7 @@ def warehouse(sample_build) -> Iterator[duckdb.DuckDBPyConnection]:
 def ingest_and_build(home: Path, files: list[tuple[str, Path, int]]) -> duckdb.DuckDBPyConnection:
     """Ingest real files by hand (`observatory ingest --file`), build in local mode, and return a
     read-only connection on the working warehouse (the caller closes it)."""
-    from observatory.cli import build, main
+    from observatory.cli import main
 
     for dataset, path, year in files:
         argv = [
@@ -136,3 +143,21 @@ def ingest_and_build(home: Path, files: list[tuple[str, Path, int]]) -> duckdb.D
     summary = build(settings)
     assert summary.success, summary.failure
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+class CountingConnection:
+    """A DuckDB connection that keeps the queries holding `marker` (to count the scans or
+    reads a piece of validation makes); everything else as the connection does it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, marker: str) -> None:
+        self.con = con
+        self.marker = marker
+        self.queries: list[str] = []
+
+    def execute(self, query: str, *args):
+        if self.marker in query:
+            self.queries.append(query)
+        return self.con.execute(query, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self.con, name)

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from observatory.catalog import load_catalog
-from observatory.definitions import build_definitions
+from observatory.defs import assemble as build_definitions
 from tests.conftest import REPOSITORY, make_settings
 
 SQL_DIR = REPOSITORY / "dbt_like_sql"

@@ -3,6 +3,7 @@ and mtime (meta.empreintes_fichiers), and an unchanged file is not unzipped or p
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -10,8 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatory import fetch, ingest
+from observatory import state
 from observatory.catalog import load_catalog
+from observatory.ingest import IngestError, load
+from observatory.ingest.inputs import planned_inputs
+from observatory.ingest.load import ingest_one
 from observatory.settings import load_settings
 from observatory.warehouse import initialise
 from tests.conftest import make_settings
@@ -19,13 +23,13 @@ from tests.conftest import make_settings
 
 def _counting_sha256(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     calls: list[Path] = []
-    real = fetch.sha256_file
+    real = state.sha256_file
 
     def counting(path: Path) -> str:
         calls.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(fetch, "sha256_file", counting)
+    monkeypatch.setattr(state, "sha256_file", counting)
     return calls
 
 
@@ -36,19 +40,19 @@ def test_a_digest_is_read_again_only_when_size_or_mtime_change(tmp_path, monkeyp
     path = tmp_path / "f.csv"
     path.write_bytes(b"a;b\n1;2\n")
 
-    first = ingest.local_digest(con, path)
-    assert ingest.local_digest(con, path) == first and len(calls) == 2  # nothing remembered yet
-    ingest.remember_digest(con, path, first)  # what a successful load does
-    again = ingest.local_digest(con, path)
-    assert first == again == fetch.hashlib.sha256(b"a;b\n1;2\n").hexdigest()
+    first = state.local_digest(con, path)
+    assert state.local_digest(con, path) == first and len(calls) == 2  # nothing remembered yet
+    state.remember_digest(con, path, first)  # what a successful load does
+    again = state.local_digest(con, path)
+    assert first == again == hashlib.sha256(b"a;b\n1;2\n").hexdigest()
     assert len(calls) == 2  # the third answer came from meta.empreintes_fichiers
 
     path.write_bytes(b"a;b\n1;3\n")  # same size, new content and mtime
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    changed = ingest.local_digest(con, path)
+    changed = state.local_digest(con, path)
     assert len(calls) == 3
-    assert changed == fetch.hashlib.sha256(b"a;b\n1;3\n").hexdigest() != first
+    assert changed == hashlib.sha256(b"a;b\n1;3\n").hexdigest() != first
 
 
 def test_an_unchanged_zip_is_neither_hashed_nor_unzipped_at_the_next_refresh(tmp_path, monkeypatch):
@@ -56,10 +60,10 @@ def test_an_unchanged_zip_is_neither_hashed_nor_unzipped_at_the_next_refresh(tmp
     shutil.copytree(load_settings({}).catalog_dir, catalog_dir)
     settings = make_settings(tmp_path / "home", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
     bpe = next(d for d in load_catalog(catalog_dir) if d.id == "insee_bpe")
-    items, _ = ingest.planned_inputs(settings, bpe)
+    items, _ = planned_inputs(settings, bpe)
     item = next(i for i in items if str(i.location).endswith(".zip"))
 
-    loaded = ingest.ingest_one(settings, item)
+    loaded = ingest_one(settings, item)
     assert loaded.status == "loaded" and loaded.rows > 0
 
     calls = _counting_sha256(monkeypatch)
@@ -67,8 +71,8 @@ def test_an_unchanged_zip_is_neither_hashed_nor_unzipped_at_the_next_refresh(tmp
     def no_unzip(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("an unchanged file was obtained (unzipped) again")
 
-    monkeypatch.setattr(ingest, "_obtain", no_unzip)
-    again = ingest.ingest_one(settings, item)
+    monkeypatch.setattr(load, "_obtain", no_unzip)
+    again = ingest_one(settings, item)
     assert (again.status, again.rows, again.sha256, again.bytes) == (
         "unchanged",
         loaded.rows,
@@ -80,7 +84,7 @@ def test_an_unchanged_zip_is_neither_hashed_nor_unzipped_at_the_next_refresh(tmp
     # Touched but identical: read once to be sure, still nothing to load.
     stat = Path(item.location).stat()
     os.utime(item.location, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    touched = ingest.ingest_one(settings, item)
+    touched = ingest_one(settings, item)
     assert touched.status == "unchanged" and len(calls) == 1
 
 
@@ -94,29 +98,29 @@ def test_the_next_millesime_is_unpacked_while_the_previous_one_loads(tmp_path, m
     shutil.copytree(load_settings({}).catalog_dir, catalog_dir)
     settings = make_settings(tmp_path / "home", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
     bpe = next(d for d in load_catalog(catalog_dir) if d.id == "insee_bpe")
-    items, _ = ingest.planned_inputs(settings, bpe)
+    items, _ = planned_inputs(settings, bpe)
     assert len(items) >= 3
     expected = {}
     for item in items:  # one at a time, in another home: the reference
         alone = make_settings(tmp_path / "alone", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
-        expected[item.millesime] = ingest.ingest_one(alone, item).rows
+        expected[item.millesime] = ingest_one(alone, item).rows
 
     obtained: list[tuple[int, str]] = []
-    real = ingest._obtain
+    real = load._obtain
 
     def recording(settings_, item):  # type: ignore[no-untyped-def]
         obtained.append((item.millesime, threading.current_thread().name))
         return real(settings_, item)
 
-    monkeypatch.setattr(ingest, "_obtain", recording)
-    reports, _ = ingest.ingest_dataset(settings, bpe)
+    monkeypatch.setattr(load, "_obtain", recording)
+    reports, _ = load.ingest_dataset(settings, bpe)
     assert {r.millesime: r.rows for r in reports} == expected
     assert [m for m, _ in obtained] == [i.millesime for i in items]
     assert obtained[0][1] == threading.current_thread().name
     assert all(name.startswith("obtain") for _, name in obtained[1:])
 
     obtained.clear()
-    again, _ = ingest.ingest_dataset(settings, bpe)
+    again, _ = load.ingest_dataset(settings, bpe)
     assert {r.status for r in again} == {"unchanged"} and obtained == []
 
     # A later edition replaced by a damaged zip: the earlier ones load, the error names it.
@@ -125,7 +129,7 @@ def test_the_next_millesime_is_unpacked_while_the_previous_one_loads(tmp_path, m
     data[len(data) // 2] ^= 0xFF
     Path(damaged.location).write_bytes(bytes(data))
     fresh = make_settings(tmp_path / "fresh", OBSERVATORY_CATALOG_DIR=str(catalog_dir))
-    with pytest.raises(ingest.IngestError) as refused:
-        ingest.ingest_dataset(fresh, bpe)
+    with pytest.raises(IngestError) as refused:
+        load.ingest_dataset(fresh, bpe)
     assert f"insee_bpe {damaged.millesime}" in str(refused.value)
     assert "corrupt zip" in str(refused.value) or "CRC" in str(refused.value)

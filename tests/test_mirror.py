@@ -18,8 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from observatory.catalog import load_catalog
-from observatory.cli import build
-from tests.conftest import REPOSITORY, RUN_LOG, digest, make_settings
+from tests.conftest import REPOSITORY, RUN_LOG, build, digest, make_settings
 
 
 class MirrorHandler(http.server.SimpleHTTPRequestHandler):

@@ -21,16 +21,13 @@ import yaml
 
 from observatory import fetch
 from observatory.catalog import Catalog, load_catalog
-from observatory.definitions import build_definitions
-from observatory.ingest import ingest_dataset
-from observatory.orchestration import (
-    DAGSTER_YAML,
-    NETWORK_RETRY_POLICY,
-    build_jobs,
-    build_release_sensor,
-    check_releases,
-)
-from observatory.resources import ObservatoryResource
+from observatory.defs import assemble as build_definitions
+from observatory.defs.instance import DAGSTER_YAML
+from observatory.defs.jobs import NETWORK_RETRY_POLICY, build_jobs
+from observatory.defs.resources import ObservatoryResource
+from observatory.defs.sensors import build_release_sensor, run_requests
+from observatory.ingest.load import ingest_dataset
+from observatory.ingest.releases import check_releases
 from tests.conftest import REPOSITORY, make_settings
 from tests.test_definitions import catalog_yaml, raw_key
 
@@ -259,7 +256,7 @@ def test_release_sensor_asks_nothing_in_offline_modes(tmp_path, publisher):
     for mode in ("sample", "local"):
         settings = make_settings(tmp_path / mode, OBSERVATORY_SOURCE=mode)
         found = check_releases(settings, catalog, None)
-        assert found.run_requests == [] and found.asked == 0
+        assert run_requests(found) == [] and found.asked == 0
         assert "downloads nothing" in found.problems[0]
     assert publisher.requests == []
 

@@ -22,16 +22,16 @@ import duckdb
 import pytest
 
 from observatory.cli import main
-from observatory.publish import (
+from observatory.publish import PublicationError
+from observatory.publish.editions import (
     CURRENT_LINK,
     DATABASE_NAME,
     MANIFEST_NAME,
-    PublicationError,
     list_editions,
-    publish,
     rollback,
     verify_edition,
 )
+from observatory.publish.writing import publish
 from observatory.settings import Settings
 from tests.conftest import REPOSITORY, digest, make_settings
 
@@ -260,7 +260,7 @@ def test_a_reader_in_another_process_sees_only_complete_editions(home, tmp_path)
 KILLED = textwrap.dedent(
     """
     import pathlib, sys, time
-    from observatory import publish
+    from observatory.publish import editions, writing
 
     where, marker = sys.argv[1], pathlib.Path(sys.argv[2])
 
@@ -269,23 +269,23 @@ KILLED = textwrap.dedent(
         time.sleep(120)  # killed here
 
     if where == "copy":  # the new edition's database is half written
-        copy = publish._copy_schema
+        copy = writing._copy_schema
 
         def copy_then_pause(con, schema):
             result = copy(con, schema)
             pause()
             return result
 
-        publish._copy_schema = copy_then_pause
+        writing._copy_schema = copy_then_pause
     else:  # the new edition is complete, the switch has not happened
-        publish._switch = pause
+        writing.switch = pause  # as writing.publish calls it
     if sys.argv[3:]:
         from observatory.cli import main
 
         sys.exit(main(sys.argv[3:]))
     from observatory.settings import load_settings
 
-    publish.publish(load_settings())
+    writing.publish(load_settings())
     """
 )
 

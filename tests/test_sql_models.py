@@ -1,4 +1,4 @@
-"""Tests of observatory.sql_models: models written into tmp_path, then loaded and run in DuckDB."""
+"""Tests of observatory.models (graph, runner): models written into tmp_path, loaded, run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatory.sql_models import ModelError, SqlModel, load_models, run_model
+from observatory.models import ModelError
+from observatory.models.graph import SqlModel, load_models
+from observatory.models.runner import run_model
 
 HEADER = """\
 -- A test model.
@@ -270,17 +272,18 @@ def test_header_parsing(tmp_path: Path) -> None:
 
 def test_real_models_load() -> None:
     """The repository's own models load against the raw tables of the catalog."""
-    from observatory import territories
     from observatory.catalog import load_catalog
-    from observatory.definitions import NON_ASSET_TABLES
+    from observatory.ingest import territoires
+    from observatory.models.project import NON_ASSET_TABLES
+    from observatory.models.seeds import load_seeds
 
     repository = Path(__file__).resolve().parent.parent
     catalog = load_catalog(repository / "assets")
     root = repository / "dbt_like_sql"
-    files = [p for p in sorted(root.glob("*/*.sql")) if p.parent.name not in ("tests", "macros")]
-    from observatory.seeds import load_seeds
+    layers = ("staging", "intermediate", "quarantine", "marts")
+    files = [p for p in sorted(root.glob("*/*.sql")) if p.parent.name in layers]
 
-    known = {*catalog.by_table(), territories.TABLE, *NON_ASSET_TABLES}
+    known = {*catalog.by_table(), territoires.TABLE, *NON_ASSET_TABLES}
     known |= {seed.table for seed in load_seeds(root)}
     models = load_models(root, known_tables=known)
     assert len(models) == len(files)

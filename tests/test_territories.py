@@ -11,9 +11,8 @@ import duckdb
 import pytest
 
 from observatory.catalog import load_catalog
-from observatory.cli import build
-from observatory.territories import CustomTerritoriesError, read_rows, validate
-from tests.conftest import REPOSITORY, make_settings
+from observatory.ingest.territoires import CustomTerritoriesError, read_rows, validate
+from tests.conftest import REPOSITORY, build, make_settings
 
 SAMPLE = REPOSITORY / "assets" / "sample"
 

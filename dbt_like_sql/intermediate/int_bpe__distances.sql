@@ -91,205 +91,37 @@ demande as materialized (
         and pts.code_commune = pre.code_commune
 ),
 
-voisinage as (
-    select * from (values (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
-        as v (d_lat, d_lon)
-),
-
-passe_1 as materialized (
-    select
-        cand.id_service,
-        cand.id_commune,
-        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
-        arc_km(min(cand.haversine)) as distance_km
-    from (
-        select
-            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
-            equ.code_commune as code_commune_equipement,
-            angle_haversine(
-                dem.latitude, dem.longitude, dem.cos_latitude,
-                equ.latitude, equ.longitude, equ.cos_latitude
-            ) as haversine
-        from (
-            select
-                d.*,
-                -- no facility outside the 3 x 3 block of 1-cell squares is closer than its
-                -- nearest edge (computed once per commune, before the candidates)
-                least(
-                    least(
-                        d.latitude - (floor(d.i / 1) - 1) * 1 * d.cellule,
-                        (floor(d.i / 1) + 2) * 1 * d.cellule - d.latitude
-                    ) * 111.195,
-                    least(
-                        d.longitude - (floor(d.j / 1) - 1) * 1 * d.cellule,
-                        (floor(d.j / 1) + 2) * 1 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 1 * d.cellule, 89)))
-                ) as rayon_garanti_km
-            from demande as d
-        ) as dem
-        cross join voisinage as voi
-        inner join equipements as equ
-            on dem.id_service = equ.id_service
-            and (floor(equ.i / 1) * 100000 + floor(equ.j / 1))::bigint
-                = ((floor(dem.i / 1) + voi.d_lat) * 100000 + floor(dem.j / 1) + voi.d_lon)::bigint
-    ) as cand
-    group by cand.id_service, cand.id_commune
-),
+-- each grid pass (macro passe_grille) looks among the communes the previous one left
+passe_1 as materialized (select * from passe_grille('demande', 'equipements', 1)),
 
 reste_1 as materialized (
     select dem.* from demande as dem
     anti join passe_1 as pas
-        on dem.id_service = pas.id_service
-        and dem.id_commune = pas.id_commune
-        and pas.distance_km <= pas.rayon_garanti_km
+        on dem.id_service = pas.id_service and dem.id_commune = pas.id_commune and pas.resolu
 ),
 
-passe_2 as materialized (
-    select
-        cand.id_service,
-        cand.id_commune,
-        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
-        arc_km(min(cand.haversine)) as distance_km
-    from (
-        select
-            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
-            equ.code_commune as code_commune_equipement,
-            angle_haversine(
-                dem.latitude, dem.longitude, dem.cos_latitude,
-                equ.latitude, equ.longitude, equ.cos_latitude
-            ) as haversine
-        from (
-            select
-                d.*,
-                -- no facility outside the 3 x 3 block of 2-cell squares is closer than its
-                -- nearest edge (computed once per commune, before the candidates)
-                least(
-                    least(
-                        d.latitude - (floor(d.i / 2) - 1) * 2 * d.cellule,
-                        (floor(d.i / 2) + 2) * 2 * d.cellule - d.latitude
-                    ) * 111.195,
-                    least(
-                        d.longitude - (floor(d.j / 2) - 1) * 2 * d.cellule,
-                        (floor(d.j / 2) + 2) * 2 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 2 * d.cellule, 89)))
-                ) as rayon_garanti_km
-            from reste_1 as d
-        ) as dem
-        cross join voisinage as voi
-        inner join equipements as equ
-            on dem.id_service = equ.id_service
-            and (floor(equ.i / 2) * 100000 + floor(equ.j / 2))::bigint
-                = ((floor(dem.i / 2) + voi.d_lat) * 100000 + floor(dem.j / 2) + voi.d_lon)::bigint
-    ) as cand
-    group by cand.id_service, cand.id_commune
-),
+passe_2 as materialized (select * from passe_grille('reste_1', 'equipements', 2)),
 
 reste_2 as materialized (
     select dem.* from reste_1 as dem
     anti join passe_2 as pas
-        on dem.id_service = pas.id_service
-        and dem.id_commune = pas.id_commune
-        and pas.distance_km <= pas.rayon_garanti_km
+        on dem.id_service = pas.id_service and dem.id_commune = pas.id_commune and pas.resolu
 ),
 
-passe_3 as materialized (
-    select
-        cand.id_service,
-        cand.id_commune,
-        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
-        arc_km(min(cand.haversine)) as distance_km
-    from (
-        select
-            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
-            equ.code_commune as code_commune_equipement,
-            angle_haversine(
-                dem.latitude, dem.longitude, dem.cos_latitude,
-                equ.latitude, equ.longitude, equ.cos_latitude
-            ) as haversine
-        from (
-            select
-                d.*,
-                -- no facility outside the 3 x 3 block of 4-cell squares is closer than its
-                -- nearest edge (computed once per commune, before the candidates)
-                least(
-                    least(
-                        d.latitude - (floor(d.i / 4) - 1) * 4 * d.cellule,
-                        (floor(d.i / 4) + 2) * 4 * d.cellule - d.latitude
-                    ) * 111.195,
-                    least(
-                        d.longitude - (floor(d.j / 4) - 1) * 4 * d.cellule,
-                        (floor(d.j / 4) + 2) * 4 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 4 * d.cellule, 89)))
-                ) as rayon_garanti_km
-            from reste_2 as d
-        ) as dem
-        cross join voisinage as voi
-        inner join equipements as equ
-            on dem.id_service = equ.id_service
-            and (floor(equ.i / 4) * 100000 + floor(equ.j / 4))::bigint
-                = ((floor(dem.i / 4) + voi.d_lat) * 100000 + floor(dem.j / 4) + voi.d_lon)::bigint
-    ) as cand
-    group by cand.id_service, cand.id_commune
-),
+passe_3 as materialized (select * from passe_grille('reste_2', 'equipements', 4)),
 
 reste_3 as materialized (
     select dem.* from reste_2 as dem
     anti join passe_3 as pas
-        on dem.id_service = pas.id_service
-        and dem.id_commune = pas.id_commune
-        and pas.distance_km <= pas.rayon_garanti_km
+        on dem.id_service = pas.id_service and dem.id_commune = pas.id_commune and pas.resolu
 ),
 
-passe_4 as materialized (
-    select
-        cand.id_service,
-        cand.id_commune,
-        any_value(cand.rayon_garanti_km) as rayon_garanti_km,
-        arg_min(cand.code_commune_equipement, cand.haversine) as code_commune_equipement,
-        arc_km(min(cand.haversine)) as distance_km
-    from (
-        select
-            dem.id_service, dem.id_commune, dem.rayon_garanti_km,
-            equ.code_commune as code_commune_equipement,
-            angle_haversine(
-                dem.latitude, dem.longitude, dem.cos_latitude,
-                equ.latitude, equ.longitude, equ.cos_latitude
-            ) as haversine
-        from (
-            select
-                d.*,
-                -- no facility outside the 3 x 3 block of 16-cell squares is closer than its
-                -- nearest edge (computed once per commune, before the candidates)
-                least(
-                    least(
-                        d.latitude - (floor(d.i / 16) - 1) * 16 * d.cellule,
-                        (floor(d.i / 16) + 2) * 16 * d.cellule - d.latitude
-                    ) * 111.195,
-                    least(
-                        d.longitude - (floor(d.j / 16) - 1) * 16 * d.cellule,
-                        (floor(d.j / 16) + 2) * 16 * d.cellule - d.longitude
-                    ) * 111.195 * cos(radians(least(abs(d.latitude) + 2 * 16 * d.cellule, 89)))
-                ) as rayon_garanti_km
-            from reste_3 as d
-        ) as dem
-        cross join voisinage as voi
-        inner join equipements as equ
-            on dem.id_service = equ.id_service
-            and (floor(equ.i / 16) * 100000 + floor(equ.j / 16))::bigint
-                = ((floor(dem.i / 16) + voi.d_lat) * 100000 + floor(dem.j / 16) + voi.d_lon)::bigint
-    ) as cand
-    group by cand.id_service, cand.id_commune
-),
+passe_4 as materialized (select * from passe_grille('reste_3', 'equipements', 16)),
 
 reste_4 as materialized (
     select dem.* from reste_3 as dem
     anti join passe_4 as pas
-        on dem.id_service = pas.id_service
-        and dem.id_commune = pas.id_commune
-        and pas.distance_km <= pas.rayon_garanti_km
+        on dem.id_service = pas.id_service and dem.id_commune = pas.id_commune and pas.resolu
 ),
 
 passe_5 as (
@@ -314,20 +146,16 @@ passe_5 as (
 
 trouves as (
     select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 1 as passe
-    from passe_1 as pas
-    where pas.distance_km <= pas.rayon_garanti_km
+    from passe_1 as pas where pas.resolu
     union all
     select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 2 as passe
-    from passe_2 as pas
-    where pas.distance_km <= pas.rayon_garanti_km
+    from passe_2 as pas where pas.resolu
     union all
     select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 3 as passe
-    from passe_3 as pas
-    where pas.distance_km <= pas.rayon_garanti_km
+    from passe_3 as pas where pas.resolu
     union all
     select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 4 as passe
-    from passe_4 as pas
-    where pas.distance_km <= pas.rayon_garanti_km
+    from passe_4 as pas where pas.resolu
     union all
     select pas.id_service, pas.id_commune, pas.distance_km, pas.code_commune_equipement, 5 as passe
     from passe_5 as pas

@@ -4,7 +4,7 @@
 -- method and int_population__poids_age for the weights).
 -- grain: one row per niveau x code_territoire x millesime
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, millesime
+--   tests: codes_connus
 --   expect: column_values_to_be_between {column: population_municipale, min_value: 0}
 --   expect: column_values_to_be_between {name: population_positive, column: population_municipale, min_value: 1, where_not: {niveau: commune}, description: every territory above the commune has inhabitants (a few communes legally have none)}
 --   expect: column_values_to_be_between {column: part_75_ans_et_plus, min_value: 0, max_value: 1}

@@ -17,7 +17,7 @@
 -- cross join of all communes.
 -- grain: one row per niveau x code_territoire x millesime
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, millesime
+--   tests: codes_connus
 --   expect: column_values_to_be_between {column: apl_mg, min_value: 0}
 --   expect: column_values_to_be_between {column: offre_mg_etp, min_value: 0}
 --   expect: column_values_to_be_between {column: part_population_sous_dense, min_value: 0, max_value: 1}

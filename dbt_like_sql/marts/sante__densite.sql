@@ -3,7 +3,7 @@
 -- with the density per 10,000 inhabitants (population in force on 1 January of the extraction).
 -- grain: one row per niveau x code_territoire x millesime x profession x mode
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, millesime, profession, mode
+--   tests: codes_connus
 --   expect: column_values_to_be_between {column: effectif, min_value: 0}
 --   expect: column_values_to_be_between {column: pour_10000_hab, min_value: 0}
 --   expect: column_values_to_be_in_set {column: mode, value_set: [liberal, salarie, mixte, ensemble]}

@@ -3,7 +3,6 @@
 -- sites is; the observatory's headcounts cover placed people only.
 -- grain: one row per millesime x profession
 -- validation suite (Great Expectations; see README, Validation):
---   keys: millesime, profession
 --   expect: column_values_to_be_between {column: part_personnes_placees, min_value: 0, max_value: 1}
 --   expect: column_values_to_be_between {name: part_personnes_placees_suffisante, column: part_personnes_placees, min_value: 0.9, severity: warn, description: at least 90 % of the people of a profession are placed on a commune}
 -- columns:

@@ -10,7 +10,7 @@
 -- structure of that year, then summed.
 -- grain: one row per niveau x code_territoire x profession x annee x source
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, profession, annee, source
+--   tests: codes_connus
 --   expect: column_values_to_be_between {column: effectif, min_value: 0}
 --   expect: column_values_to_be_between {column: part_55_ans_et_plus, min_value: 0, max_value: 1}
 --   expect: column_values_to_be_between {column: part_60_ans_et_plus, min_value: 0, max_value: 1}

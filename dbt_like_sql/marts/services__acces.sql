@@ -7,7 +7,7 @@
 -- share of the population beyond 10 km and 20 km.
 -- grain: one row per niveau x code_territoire x millesime x code_regroupement
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, millesime, code_regroupement
+--   tests: codes_connus
 --   expect: column_values_to_be_between {column: distance_km, min_value: 0, max_value: 1000, description: "straight-line km to the nearest facility (metropolitan France's diagonal is about 1100 km)"}
 --   expect: column_values_to_be_between {column: part_population_plus_10_km, min_value: 0, max_value: 1}
 --   expect: column_values_to_be_between {column: part_population_plus_20_km, min_value: 0, max_value: 1}

@@ -4,7 +4,7 @@
 -- aggregates with at least one facility in the territory have a row (no row: none).
 -- grain: one row per niveau x code_territoire x millesime x type_agregat x code_agregat
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, millesime, type_agregat, code_agregat
+--   tests: codes_connus
 --   expect: column_values_to_match_regex {name: typequ_format, column: code_agregat, regex: '^[A-G]\d{3}$', where: {type_agregat: typequ}}
 --   expect: column_values_to_be_between {column: nb_equipements, min_value: 0}
 --   expect: column_values_to_be_between {column: pour_10000_hab, min_value: 0}

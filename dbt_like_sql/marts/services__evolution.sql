@@ -10,7 +10,7 @@
 -- empty series: writing them would multiply the table by about ten and say nothing.
 -- grain: one row per niveau x code_territoire x code_regroupement x millesime
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, code_regroupement, millesime
+--   tests: codes_connus
 --   expect: column_values_to_be_between {column: nb_equipements, min_value: 0}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name

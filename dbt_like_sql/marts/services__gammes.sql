@@ -6,7 +6,7 @@
 -- with the whole gamme, and the five services missing for the largest share of its population.
 -- grain: one row per niveau x code_territoire x millesime x gamme
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, millesime, gamme
+--   tests: codes_connus
 --   expect: column_values_to_be_in_set {column: gamme, value_set: [proximite, intermediaire, superieure]}
 --   expect: column_values_to_be_between {column: part_population_gamme_complete, min_value: 0, max_value: 1}
 -- columns:

@@ -2,7 +2,6 @@
 -- COG. The reference list dashboards join on: (niveau, code_territoire).
 -- grain: one row per niveau x code_territoire
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire
 --   expect: column_values_to_match_regex {name: code_commune_format, column: code_territoire, regex: '^(\d{5}|2[AB]\d{3})$', where: {niveau: commune}}
 --   expect: column_values_to_match_regex {name: code_departement_format, column: code_territoire, regex: '^(\d{2}|2[AB]|97\d)$', where: {niveau: departement}}
 --   expect: column_values_to_match_regex {name: code_region_format, column: code_territoire, regex: '^\d{2}$', where: {niveau: region}}

@@ -4,7 +4,7 @@
 -- ingested is simply absent.
 -- grain: one row per niveau x code_territoire x code_commune
 -- validation suite (Great Expectations; see README, Validation):
---   keys: niveau, code_territoire, code_commune
+--   tests: codes_connus
 --   expect: column_values_to_match_regex {column: code_commune, regex: '^(\d{5}|2[AB]\d{3})$'}
 -- columns:
 --   niveau: commune, epci, bv2022, departement, region, france, or a custom level name

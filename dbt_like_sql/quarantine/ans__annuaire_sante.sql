@@ -3,7 +3,6 @@
 -- whose other sites are placed is still counted there.
 -- grain: one row per millesime x source_row
 -- validation suite (Great Expectations; see README, Validation):
---   keys: millesime, source_row
 --   expect: column_values_to_not_be_null {column: raison}
 -- columns:
 --   dataset_id: catalog id of the source

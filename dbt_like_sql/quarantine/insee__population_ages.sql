@@ -1,7 +1,6 @@
 -- IRIS rows of the census age file that could not be placed on a commune of the target COG.
 -- grain: one row per millesime x source_row
 -- validation suite (Great Expectations; see README, Validation):
---   keys: millesime, source_row
 --   expect: column_values_to_not_be_null {column: raison}
 -- columns:
 --   dataset_id: catalog id of the source

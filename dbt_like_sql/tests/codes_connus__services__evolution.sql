@@ -1,4 +1,0 @@
--- Every territory of marts.services__evolution is known: a commune is a commune of the target COG, any other
--- territory is in marts.territoires (macro territoires_inconnus).
--- asset: marts.services__evolution
-select inc.niveau, inc.code_territoire from territoires_inconnus('marts.services__evolution') as inc

@@ -1,0 +1,14 @@
+"""`observatory ...`: the command line (top floor: it may import everything below it).
+
+- main.py: the parser, the settings flags and the one-line `error:` for every user error;
+- sources.py: `datasets`, `status`, `ingest`;
+- building.py: `build`, `validate`, `dev`;
+- editions.py: `editions`, `rollback`;
+- query.py: `query` (one read-only statement on the published file);
+- analyst.py: `tables`, `describe`, `profile`, `report`;
+- tables.py: the one text-table printer they all use.
+"""
+
+from observatory.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,118 @@
+"""The `observatory` parser and entry point.
+
+Every failure the user can fix (unknown dataset, missing file, wrong format, bad setting) ends
+with one line on stderr starting with `error:` and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from observatory.build import ENGINE_ERRORS
+from observatory.cli.analyst import ANALYST_ERRORS
+from observatory.cli.analyst import add_commands as add_analyst_commands
+from observatory.cli.building import cmd_build, cmd_dev, cmd_validate
+from observatory.cli.editions import cmd_editions, cmd_rollback
+from observatory.cli.query import QueryError, cmd_query
+from observatory.cli.sources import cmd_datasets, cmd_ingest, cmd_status
+from observatory.settings import load_settings
+
+USER_ERRORS = (QueryError, *ENGINE_ERRORS, *ANALYST_ERRORS)
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog="observatory",
+        description="Service density and practitioner ageing per territory, from French open "
+        "data, in DuckDB.",
+    )
+    main_parser.add_argument(
+        "--source",
+        choices=("sample", "live", "mirror", "local"),
+        help="override OBSERVATORY_SOURCE for this command",
+    )
+    main_parser.add_argument("--home", help="override OBSERVATORY_HOME for this command")
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("datasets", help="list the catalog").set_defaults(run=cmd_datasets)
+    ingest = commands.add_parser("ingest", help="ingest an official file downloaded by hand")
+    ingest.add_argument("dataset", help="catalog id (see `observatory datasets`)")
+    ingest.add_argument("--file", required=True, help="the file as published (zip or inner file)")
+    ingest.add_argument("--millesime", type=int, help="edition year (inferred when unambiguous)")
+    ingest.set_defaults(run=cmd_ingest)
+    build_parser = commands.add_parser("build", help="materialize assets and publish")
+    build_parser.add_argument(
+        "--select",
+        help="Dagster asset selection, e.g. 'key:\"raw/insee__cog_communes\"+' (a source and "
+        "all built from it), '+key:\"marts/population\"' (a table and all it needs), "
+        "'group:services'",
+    )
+    build_parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show Dagster's step logs"
+    )
+    build_parser.add_argument(
+        "--record",
+        action="store_true",
+        help="record the run in the Dagster instance (DAGSTER_HOME) so `make dev` shows it",
+    )
+    build_parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model even if its SQL and inputs are unchanged",
+    )
+    build_parser.add_argument(
+        "--timings", metavar="FILE", help="write each step's wall seconds as JSON (benchmarks)"
+    )
+    build_parser.set_defaults(run=cmd_build)
+    commands.add_parser("status", help="what was ingested, from where, when").set_defaults(
+        run=cmd_status
+    )
+    query = commands.add_parser("query", help="run a read-only SQL query on the published file")
+    query.add_argument("sql", help="one SELECT (or DESCRIBE, SHOW)")
+    query.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
+    query.set_defaults(run=cmd_query)
+    add_analyst_commands(commands)  # tables, describe, profile, report
+    commands.add_parser(
+        "editions", help="list the published editions (the current one and those kept)"
+    ).set_defaults(run=cmd_editions)
+    rollback_parser = commands.add_parser(
+        "rollback", help="make an earlier published edition current again"
+    )
+    rollback_parser.add_argument(
+        "edition", nargs="?", help="edition id or its unique prefix (default: the previous one)"
+    )
+    rollback_parser.set_defaults(run=cmd_rollback)
+    validate = commands.add_parser(
+        "validate",
+        help="run the validation suites on the working warehouse without building",
+    )
+    validate.add_argument(
+        "target",
+        nargs="?",
+        help="a dataset id, a table (marts.population) or a schema (raw, marts); default all",
+    )
+    validate.add_argument("--all", action="store_true", help="list passed checks too")
+    validate.set_defaults(run=cmd_validate)
+    dev = commands.add_parser("dev", help="start the Dagster UI")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(run=cmd_dev)
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings().with_overrides(source=args.source, home=args.home)
+        return int(args.run(settings, args))
+    except USER_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

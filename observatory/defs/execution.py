@@ -1,0 +1,115 @@
+"""Run a build's selection as one in-process Dagster job: the `Runner` of observatory.build.
+
+The run goes through the same assets and checks as a run launched from the UI. It uses an
+in-memory Dagster instance (its event log would cost more than the build itself on small
+inputs) unless `record=True`, which writes the run to DAGSTER_HOME so the UI shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import dagster as dg
+
+from observatory.build import ENGINE_ERRORS, CheckResult, RunResult
+from observatory.defs import assemble
+from observatory.defs.ingestion import asset_key
+from observatory.defs.instance import ensure_dagster_home
+from observatory.models import ModelError
+from observatory.settings import Settings
+
+OUR_ERRORS = {c.__name__ for c in ENGINE_ERRORS} | {"ParseError", "HttpStatusError", "NetworkError"}
+"""Exception classes whose message is written for the user (found down Dagster's wrappers)."""
+
+
+def _table(key: dg.AssetKey) -> str:
+    return ".".join(key.path)
+
+
+def failure_message(event: dg.DagsterEvent) -> str:
+    """The user's error behind Dagster's step-failure wrapper, without the exception class."""
+    chain = []
+    error = event.step_failure_data.error  # type: ignore[union-attr]
+    while error is not None:
+        chain.append(error)
+        error = error.cause
+    # The first error of ours down Dagster's wrappers says where and why; its own cause (a bare
+    # UnicodeDecodeError) says neither. Otherwise the deepest cause.
+    error = next((e for e in chain if e.cls_name in OUR_ERRORS), chain[-1] if chain else None)
+    if error is None:
+        return f"step {event.step_key} failed"
+    message = error.message.strip().splitlines()[0]
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", message)
+
+
+class DagsterRunner:
+    """Selects with Dagster's selection syntax and runs the code location's implicit job."""
+
+    def __init__(
+        self, settings: Settings, *, record: bool = False, log_level: str = "CRITICAL"
+    ) -> None:
+        ensure_dagster_home(settings)
+        self.definitions = assemble(settings)
+        self.graph = self.definitions.resolve_asset_graph()
+        self.record = record
+        self.log_level = log_level
+
+    def select(self, selection: str | None) -> set[str]:
+        wanted = dg.AssetSelection.from_string(selection) if selection else dg.AssetSelection.all()
+        try:
+            return {_table(k) for k in wanted.resolve(self.graph)}
+        except dg.DagsterInvalidSubsetError as exc:
+            raise ModelError(f"--select {selection!r}: {exc}") from exc
+
+    def run(self, tables: set[str]) -> RunResult:
+        job = self.definitions.resolve_implicit_global_asset_job_def()
+        dagster_logger = logging.getLogger("dagster")
+        previous_level = dagster_logger.level
+        dagster_logger.setLevel(self.log_level)
+        try:
+            instance = dg.DagsterInstance.get() if self.record else dg.DagsterInstance.ephemeral()
+            result = job.execute_in_process(
+                instance=instance,
+                asset_selection=sorted(asset_key(t) for t in tables),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": self.log_level}}}},
+            )
+        finally:
+            dagster_logger.setLevel(previous_level)
+        return RunResult(
+            run_id=result.run_id,
+            success=result.success,
+            tables=[_materialized(e) for e in result.get_asset_materialization_events()],
+            checks=[
+                CheckResult(
+                    table=_table(e.asset_key),
+                    name=e.check_name,
+                    passed=e.passed,
+                    blocking=e.severity == dg.AssetCheckSeverity.ERROR,
+                    message=e.description or "",
+                )
+                for e in result.get_asset_check_evaluations()
+            ],
+            step_seconds={
+                stats.step_key: round(stats.end_time - stats.start_time, 3)
+                for stats in instance.get_run_step_stats(result.run_id)
+                if stats.start_time is not None and stats.end_time is not None
+            },
+            failures=[
+                message
+                for message in (failure_message(e) for e in result.all_events if e.is_step_failure)
+                if "blocking asset check" not in message
+            ],
+        )
+
+
+def _materialized(event: dg.DagsterEvent) -> tuple[str, int, bool | None]:
+    materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+    rows = materialization.metadata.get("dagster/row_count")
+    rebuilt = materialization.metadata.get("rebuilt")
+    return (
+        _table(materialization.asset_key),
+        int(rows.value) if rows is not None else 0,
+        None if rebuilt is None else bool(rebuilt.value),
+    )

@@ -1,0 +1,152 @@
+"""Ingestion assets: one per catalog dataset (a factory over the catalog), and the user's custom
+territories. Each calls the engine (observatory.ingest) and reports what it loaded."""
+
+from collections.abc import Iterable
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from observatory.catalog import COG_DATASET, Catalog, Dataset
+from observatory.defs.metadata import markdown_table
+from observatory.defs.resources import WRITER_POOL, ObservatoryResource
+from observatory.ingest import IngestError
+from observatory.ingest import territoires as custom_territories
+from observatory.ingest.load import IngestReport, ingest_dataset, is_transient
+from observatory.quality.gx import warm_up_in_background
+from observatory.quality.refusals import record_refusal
+from observatory.sources import parser_for
+
+STEP_RETRIES = 2
+"""Whole-step retries when a source is unreachable (after fetch's own request retries)."""
+
+
+def asset_key(table: str) -> dg.AssetKey:
+    """`raw.insee__bpe` -> `raw/insee__bpe`: every table's asset is keyed by schema and name."""
+    return dg.AssetKey(table.split("."))
+
+
+def _asset_metadata(dataset: Dataset) -> dict[str, object]:
+    editions = {str(m.millesime): m.url for m in dataset.millesimes}
+    latest = max(dataset.millesimes, key=lambda m: m.millesime)
+    return {
+        "dataset_id": dataset.id,
+        "producer": dataset.producer,
+        "licence": dataset.licence,
+        "landing_page": dg.MetadataValue.url(dataset.landing_page),
+        "source_url": dg.MetadataValue.url(latest.url),
+        "source_urls": dg.MetadataValue.json(editions),
+        "millesimes": ", ".join(map(str, dataset.years)),
+        "table": dataset.target_table,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(c.name, "varchar", description=c.description)
+                for c in (*dataset.columns, *dataset.derived)
+            ]
+            + [
+                dg.TableColumn("millesime", "integer", description="edition of the source"),
+                dg.TableColumn("source_row", "bigint", description="line of the row in the file"),
+                dg.TableColumn("ingestion_id", "varchar", description="meta.ingestions row"),
+            ]
+        ),
+    }
+
+
+def _report_metadata(reports: Iterable[IngestReport], missing: list[int]) -> dict[str, object]:
+    reports = list(reports)
+    rows = {str(r.millesime): r.rows for r in reports}
+    return {
+        "dagster/row_count": sum(rows.values()),
+        "rows_per_millesime": dg.MetadataValue.json(rows),
+        "ingestions": dg.MetadataValue.md(
+            markdown_table(
+                ["millésime", "status", "origine", "rows", "bytes", "sha256", "source"],
+                [
+                    (
+                        r.millesime,
+                        r.status,
+                        r.origine,
+                        r.rows,
+                        r.bytes,
+                        f"`{r.sha256[:16]}`",
+                        r.source,
+                    )
+                    for r in reports
+                ],
+            )
+        ),
+        "millesimes_without_input": ", ".join(map(str, missing)) or "none",
+        "extra_columns_ignored": dg.MetadataValue.json(
+            {str(r.millesime): r.extra_columns for r in reports if r.extra_columns}
+        ),
+    }
+
+
+def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
+    """One asset per catalog dataset: every millésime of its raw table."""
+    parser_for(dataset)  # an unknown parser family fails when definitions load
+    options = dataset.read_options(dataset.years[-1])
+
+    @dg.asset(
+        key=asset_key(dataset.target_table),
+        description=f"{dataset.title}. {dataset.description}".strip(),
+        group_name=dataset.group,
+        owners=[dataset.owner],
+        kinds={"duckdb", options.member_format or options.format or "file"},
+        metadata=_asset_metadata(dataset),
+        tags={"producer": dataset.producer},
+        pool=WRITER_POOL,
+    )
+    def _ingest(
+        context: AssetExecutionContext, observatory: ObservatoryResource
+    ) -> dg.MaterializeResult:
+        settings = observatory.settings()
+        try:
+            reports, missing = ingest_dataset(settings, dataset, log=context.log.info)
+        except IngestError as exc:
+            if is_transient(exc):
+                # The source is down or overloaded: try the whole step again later. A wrong
+                # file (HTML page, bad checksum, renamed column) is not retried.
+                raise dg.RetryRequested(
+                    max_retries=STEP_RETRIES, seconds_to_wait=settings.http_backoff_s * 60
+                ) from exc
+            record_refusal(settings, context.run.run_id, dataset, exc)
+            raise
+        if any(r.status == "loaded" for r in reports):
+            warm_up_in_background()  # new rows will be validated
+        if missing:
+            context.log.warning(
+                f"{dataset.id}: no input in mode {settings.source!r} for millésimes {missing}"
+            )
+        return dg.MaterializeResult(metadata=_report_metadata(reports, missing))
+
+    return _ingest
+
+
+def build_custom_territories_asset(catalog: Catalog) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=asset_key(custom_territories.TABLE),
+        deps=[asset_key(catalog.get(COG_DATASET).target_table)],
+        group_name="territoires",
+        owners=["team:territoires"],
+        description="Territories defined by the user (OBSERVATORY_CUSTOM_TERRITORIES: a CSV of "
+        "code_commune, code_territoire, libelle, niveau), checked against the target COG. "
+        "Empty when no file is configured; the sample mode uses the sample's own file.",
+        kinds={"duckdb", "csv"},
+        pool=WRITER_POOL,
+    )
+    def custom_territories_asset(observatory: ObservatoryResource) -> dg.MaterializeResult:
+        settings = observatory.settings()
+        path, rows = custom_territories.load(settings, catalog)
+        return dg.MaterializeResult(
+            metadata={
+                "file": str(path) if path else "none configured",
+                "dagster/row_count": rows,
+                "target_cog": catalog.target_cog(settings.cog_millesime),
+            }
+        )
+
+    return custom_territories_asset
+
+
+def build_ingest_assets(catalog: Catalog) -> list[dg.AssetsDefinition]:
+    return [build_ingest_asset(d) for d in catalog]

@@ -1,0 +1,28 @@
+"""Write-audit-publish: copy the audited tables into a new edition, then switch to it atomically.
+
+Analysts and dashboards open only the published file, read-only; the working warehouse is the
+writer's. Each publication is an *edition*, a folder written once and never modified:
+
+    published/
+      observatory.duckdb        the current edition's database (a hard link to it)
+      current -> editions/<id>  the current edition's folder (Parquet files, manifest)
+      editions/<id>/observatory.duckdb
+      editions/<id>/parquet/<schema>/<table>.parquet
+      editions/<id>/manifest.json
+
+An edition is built under a hidden name (`editions/.building-<id>`), renamed to its final name
+once complete, and only then made current by renaming a new link over `observatory.duckdb` (one
+`os.replace`). A reader that opened the previous file keeps reading that complete edition (the
+rename does not touch its inode, and editions are never rewritten), and a refresh that fails or
+is killed at any point leaves the current edition in place; its leftovers are removed by the next
+publication. The previous editions are kept (OBSERVATORY_PUBLISHED_EDITIONS_KEPT) so that
+`observatory rollback` can switch back to one in the same way.
+
+- editions.py: the editions on disk: paths, manifests, which one is current, switching to one,
+  pruning, verifying, rolling back;
+- writing.py: writing a new edition from the working warehouse and making it current.
+"""
+
+
+class PublicationError(RuntimeError):
+    """A publication or a rollback cannot be done as asked (unknown edition, damaged files)."""
