@@ -3,7 +3,7 @@
 -- sexes and modes). Professions are mapped to the observatory's groups; DREES specialists are all
 -- physicians minus general practice. Only départements (the all-France rows are left out: France
 -- is the sum of its départements).
--- grain: one row per source x annee x code_departement x profession x type_classe x age_min
+-- grain: one row per source x annee x code_departement x profession x type_classe x age_min (age_min NULL: the total and unknown-age rows)
 -- columns:
 --   source: ameli or drees
 --   annee: year of the headcount

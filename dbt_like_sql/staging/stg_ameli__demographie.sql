@@ -1,7 +1,7 @@
 -- Libéral practitioners by profession, territory, age class and sex (data.ameli.fr), typed: age
 -- classes parsed from their labels into bounds; rows 999 are totals of a région (or of France,
 -- région 99), kept apart from the départements.
--- grain: one row per annee x profession_sante x code_region x code_departement x libelle_classe_age x libelle_sexe
+-- grain: one row per annee x profession_sante x code_region x code_departement x libelle_classe_age x libelle_sexe (code_departement NULL: rows 999, totals of a région or of France)
 -- columns:
 --   annee: year (practitioners active on 31 December)
 --   profession_sante: profession label as published

@@ -1,7 +1,7 @@
 -- Physicians by département, specialty group, mode, age band and sex (DREES, RPPS), one row per
 -- year, typed: "code-label" strings split (`023-Creuse` -> 23, `02A -Corse-du-Sud` -> 2A,
 -- `000-Ensemble` -> NULL for the total), age bands parsed into bounds, `ND` made NULL.
--- grain: one row per annee x code_departement x specialites_agregees x exercice x tranche_age x sexe
+-- grain: one row per annee x code_departement x specialites_agregees x exercice x tranche_age x sexe (code_departement NULL: the all-France total)
 -- columns:
 --   annee: year (physicians active on 1 January)
 --   code_departement: département code (NULL for the all-France total)
