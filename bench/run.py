@@ -270,7 +270,7 @@ def mart_timings(home: Path) -> dict[str, float]:
             ("intermediate.int_bpe__distances", "intermediate/int_bpe__distances.sql"),
             ("marts.sante__accessibilite_mg", "marts/sante__accessibilite_mg.sql"),
         ):
-            from observatory.sql_models import load_model
+            from observatory.models.graph import load_model
 
             model = load_model(
                 REPOSITORY_ROOT / "dbt_like_sql" / path, REPOSITORY_ROOT / "dbt_like_sql"

@@ -393,7 +393,9 @@ def _ensure_validation_results(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_validation_results(con: duckdb.DuckDBPyConnection, rows: list[list[object]]) -> None:
-    """Append results (one list of VALIDATION_COLUMNS values each), a few hundred a statement."""
+    """Append results (one list of VALIDATION_COLUMNS values each), a few hundred a statement,
+    creating the table first where a connection has not been initialised (a standalone check)."""
+    _ensure_validation_results(con)
     for start in range(0, len(rows), RECORD_CHUNK):
         chunk = rows[start : start + RECORD_CHUNK]
         values = ", ".join(["(" + ", ".join(["?"] * len(row)) + ")" for row in chunk])

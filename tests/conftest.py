@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from observatory.models.header import Header
+from observatory.models.header import parse as parse_header
 from observatory.settings import Settings, load_settings
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -161,3 +163,9 @@ class CountingConnection:
 
     def __getattr__(self, name: str):
         return getattr(self.con, name)
+
+
+def model_header(table: str, *lines: str) -> Header:
+    """The parsed header of a one-line model of `table` whose comment holds `lines`."""
+    text = "".join(f"-- {line}\n" for line in (f"The {table} table.", *lines)) + "select 1\n"
+    return parse_header(text, Path("dbt_like_sql") / f"{table.replace('.', '/')}.sql")

@@ -266,9 +266,8 @@ def test_a_build_identifies_tables_by_what_built_them_and_validate_by_their_valu
 ):
     """In a build, a mart is identified by its model fingerprint (a no-op reads nothing); a hand
     edit behind the pipeline's back is therefore only seen by `observatory validate`."""
-    from observatory.sql_models import load_models
-
     from observatory.defs import assemble as build_definitions
+    from observatory.models.graph import load_models
     from observatory.quality.runner import run_suite
     from observatory.quality.suites import model_suites
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from observatory.sql_models import ModelError
 
 from observatory.catalog import load_catalog
+from observatory.models import ModelError
+from observatory.models.header import parse
 from observatory.quality.plan import select_validations, validation_plan
 from tests.conftest import REPOSITORY, make_settings
 
@@ -23,8 +24,14 @@ def test_the_plan_covers_every_dataset_and_mart_and_every_sql_check(plan):
     marts = {f"marts.{p.stem}" for p in (REPOSITORY / "dbt_like_sql" / "marts").glob("*.sql")}
     assert marts <= tables
     assert len(tables) == len(suites)  # one suite per table
-    files = sorted(p.stem for p in (REPOSITORY / "dbt_like_sql" / "tests").glob("*.sql"))
-    assert sorted(c.name for c in checks) == files
+    files = [p.stem for p in (REPOSITORY / "dbt_like_sql" / "tests").glob("*.sql")]
+    generic = [  # a generic check per model whose header asks for it (`tests: <name>`)
+        f"{name}__{p.stem}"
+        for p in (REPOSITORY / "dbt_like_sql").glob("*/*.sql")
+        for name in parse(p.read_text(encoding="utf-8"), p).tests
+    ]
+    assert len(generic) >= 9
+    assert sorted(c.name for c in checks) == sorted(files + generic)
     models = {f"{p.parent.name}.{p.stem}" for p in (REPOSITORY / "dbt_like_sql").glob("*/*.sql")}
     assert {c.asset for c in checks} <= tables | models
 

@@ -7,6 +7,7 @@ import duckdb
 from observatory.quality.outcomes import suite_outcome
 from observatory.quality.results import record
 from observatory.quality.suites import model_suite
+from tests.conftest import model_header
 
 
 def test_results_are_recorded_whole_across_statements():
@@ -14,7 +15,10 @@ def test_results_are_recorded_whole_across_statements():
     values (a batch without millésime and a check without count included)."""
     suite = model_suite(
         "marts.t",
-        ["expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}"],
+        model_header(
+            "marts.t",
+            "expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}",
+        ),
         "dbt_like_sql/marts/t.sql",
     )
     assert suite is not None

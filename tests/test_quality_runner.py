@@ -13,7 +13,7 @@ from observatory.quality.outcomes import Outcome
 from observatory.quality.results import record
 from observatory.quality.suites import catalog_suites, model_suite
 from observatory.warehouse import VALIDATION_RESULTS as RESULTS_TABLE
-from tests.conftest import REPOSITORY, CountingConnection
+from tests.conftest import REPOSITORY, CountingConnection, model_header
 
 
 def test_uniqueness_of_a_large_batch_counted_by_duckdb(monkeypatch):
@@ -21,7 +21,9 @@ def test_uniqueness_of_a_large_batch_counted_by_duckdb(monkeypatch):
     when hashes collide): every duplicated row is counted, with examples; distinct keys pass."""
     monkeypatch.setattr(runner, "LARGE_BATCH_ROWS", 10)
     suite = model_suite(
-        "marts.series", ["keys: code_territoire, millesime"], "dbt_like_sql/marts/series.sql"
+        "marts.series",
+        model_header("marts.series", "grain: one row per code_territoire x millesime"),
+        "dbt_like_sql/marts/series.sql",
     )
     assert suite is not None
     con = duckdb.connect()
@@ -100,11 +102,12 @@ def _suite_of_three_expectations():
     expectations, each its own group of columns, checked per millésime as a catalog suite is."""
     suite = model_suite(
         "raw.mesures",
-        [
+        model_header(
+            "raw.mesures",
             "expect: column_values_to_be_between {column: a, min_value: 0, max_value: 10}",
             "expect: column_values_to_not_be_null {column: b}",
             "expect: column_values_to_match_regex {column: c, regex: '^[0-9]+$'}",
-        ],
+        ),
         "dbt_like_sql/raw/mesures.sql",
     )
     assert suite is not None

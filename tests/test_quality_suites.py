@@ -1,11 +1,14 @@
-"""Suites as data: from catalog entries (`checks:`) and model headers (`keys:`, `expect:`)."""
+"""Suites as data: from catalog entries (`checks:`) and model headers (`grain:`, `expect:`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
-from observatory.sql_models import header_lines
 
 from observatory.catalog import load_catalog
+from observatory.models.graph import load_models
+from observatory.models.header import parse
 from observatory.quality.gx import gx_expectation
 from observatory.quality.suites import catalog_suite, model_suite
 from tests.conftest import REPOSITORY, make_settings
@@ -16,7 +19,7 @@ def test_every_declared_expectation_is_a_valid_great_expectations_one(tmp_path):
     suites = [catalog_suite(d) for d in load_catalog(settings.catalog_dir)]
     for path in sorted((REPOSITORY / "dbt_like_sql").glob("*/*.sql")):
         text = path.read_text(encoding="utf-8")
-        suite = model_suite(f"{path.parent.name}.{path.stem}", header_lines(text), str(path))
+        suite = model_suite(f"{path.parent.name}.{path.stem}", parse(text, path), str(path))
         if suite is not None:
             suites.append(suite)
     built = 0
@@ -61,14 +64,12 @@ def test_catalog_checks_become_expectations_per_column():
 
 
 def test_a_suite_restricted_to_some_checks_keeps_their_order():
-    suite = model_suite(
-        "marts.t",
-        [
-            "keys: a, b",
-            "expect: column_values_to_be_between {column: c, min_value: 0}",
-        ],
-        "dbt_like_sql/marts/t.sql",
+    header = parse(
+        "-- T.\n-- grain: one row per a x b\n"
+        "-- expect: column_values_to_be_between {column: c, min_value: 0}\nselect 1\n",
+        Path("dbt_like_sql/marts/t.sql"),
     )
+    suite = model_suite("marts.t", header, "dbt_like_sql/marts/t.sql")
     assert suite is not None
     names = [e.name for e in suite.expectations]
     assert names == ["a_not_null", "b_not_null", "grain_unique", "c_be_between"]
@@ -79,14 +80,12 @@ def test_a_suite_restricted_to_some_checks_keeps_their_order():
 
 
 def test_model_suites_are_named_by_their_path_from_the_project(tmp_path):
-    """A model without `keys:` or `expect:` has no suite; the others name their file."""
-    from observatory.sql_models import load_models
-
+    """A model without keys in its grain or `expect:` has no suite; the others name their file."""
     from observatory.quality.suites import model_suites
 
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "a.sql").write_text(
-        "-- A.\n-- grain: one row per x\n-- keys: x\nselect 1 as x\n", encoding="utf-8"
+        "-- A.\n-- grain: one row per x\nselect 1 as x\n", encoding="utf-8"
     )
     (tmp_path / "marts" / "b.sql").write_text(
         "-- B.\n-- grain: one row\nselect 1 as y\n", encoding="utf-8"

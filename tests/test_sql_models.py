@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from observatory.defs.metadata import table_metadata
 from observatory.models import ModelError
 from observatory.models.graph import SqlModel, load_models
 from observatory.models.runner import run_model
@@ -325,12 +326,12 @@ def test_run_model_builds_table_with_comments(tmp_path: Path, con: duckdb.DuckDB
         header,
     )
     (model,) = load_models(tmp_path, known_tables={"raw.pop"})
-    metadata = run_model(con, model)
+    described = run_model(con, model)
 
     expected = sorted((code, int(pop)) for code, pop in RAW_ROWS if pop is not None)
     rows = con.execute("select * from staging.stg_pop order by code_commune").fetchall()
     assert rows == expected
-    assert metadata["dagster/row_count"] == len(expected) == 3
+    assert described.rows == len(expected) == 3
 
     (comment,) = con.execute(
         "select comment from duckdb_tables() where schema_name = 'staging' "
@@ -349,10 +350,18 @@ def test_run_model_builds_table_with_comments(tmp_path: Path, con: duckdb.DuckDB
         "code_commune": "commune code",
         "population": "population municipale, as an integer",
     }
-    schema = metadata["dagster/column_schema"]
-    assert [(c.name, c.type) for c in schema.columns] == [
+    assert [(name, type_) for name, type_, _text in described.columns] == [
         ("code_commune", "varchar"),
         ("population", "bigint"),
+    ]
+    assert described.undocumented == []
+    # The Dagster UI shows the same description as materialization metadata.
+    metadata = table_metadata(described)
+    assert metadata["dagster/row_count"] == 3
+    schema = metadata["dagster/column_schema"]
+    assert [(c.name, c.description) for c in schema.columns] == [
+        ("code_commune", "commune code"),
+        ("population", "population municipale, as an integer"),
     ]
     assert metadata["undocumented_columns"] == "none"
 
@@ -362,8 +371,7 @@ def test_run_model_rebuilds_on_second_run(tmp_path: Path, con: duckdb.DuckDBPyCo
     (model,) = load_models(tmp_path, known_tables={"raw.pop"})
     run_model(con, model)
     con.execute("insert into raw.pop values ('01003', '5')")
-    metadata = run_model(con, model)
-    assert metadata["dagster/row_count"] == len(RAW_ROWS) + 1
+    assert run_model(con, model).rows == len(RAW_ROWS) + 1
     (count,) = con.execute("select count(*) from staging.stg_pop").fetchone()
     assert count == len(RAW_ROWS) + 1
 
@@ -375,8 +383,7 @@ def test_staging_model_may_leave_columns_undocumented(
         tmp_path, "staging", "stg_pop", "select p.com as code, p.pmun as extra from raw.pop as p"
     )
     (model,) = load_models(tmp_path, known_tables={"raw.pop"})
-    metadata = run_model(con, model)
-    assert metadata["undocumented_columns"] == "extra"
+    assert run_model(con, model).undocumented == ["extra"]
 
 
 def test_marts_model_with_undocumented_column(
