@@ -155,8 +155,8 @@ def load(settings: Settings, catalog: Catalog) -> tuple[Path | None, int]:
         try:
             create_table(con)
             if rows:
-                # One insert from a frame: executemany runs one statement per row (10 s for the
-                # 15,000 rows of a national file).
+                # One insert from a frame: executemany runs one statement per row, too slow for
+                # the 15,000 rows of a national file.
                 frame = pd.DataFrame(
                     [
                         (r.niveau, r.code_territoire, r.libelle, r.code_commune, r.line, str(path))
