@@ -8,6 +8,9 @@ Readers (analysts, dashboards) open the *published* file read-only and never thi
 
 Results are read with `fetchall()`: DuckDB 2.0 keeps a result read with `fetchone()` pending,
 which then makes `register()` on the same connection fail.
+
+Longer than the other modules on purpose: it is the one place that knows the `meta` schema, so
+a change of a meta table (DDL, the queries that read it, its migration) is one diff here.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ NETWORK_RETRY_POLICY = dg.RetryPolicy(
     max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 """A failed step of a refresh job is run again after about 1, 2 and 4 minutes: official portals
-have short outages (deployments, 503s) that the fetch package's own retries, seconds apart, outlast."""
+have short outages (deployments, 503s) that the fetch package's own retries, seconds apart,
+outlast."""
 
 
 def refresh_job_name(family: str) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from observatory.catalog import Dataset
 from observatory.sources.annees import relation_annees_en_colonnes
 from observatory.sources.centroides import column_expressions_centroides
+from observatory.sources.columns import column_expressions
 from observatory.sources.populations import column_expressions_populations
-from observatory.sources.tabular import FILE_TABLE, column_expressions
+from observatory.sources.tabular import FILE_TABLE
 from observatory.warehouse import quote_identifier
 
 ColumnExpressions = Callable[[Dataset, dict[str, str | None]], list[tuple[str, str]]]

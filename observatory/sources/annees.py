@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from observatory.catalog import Dataset, normalise_header
-from observatory.sources.tabular import FILE_TABLE, ParseError, column_expressions
+from observatory.sources.columns import column_expressions
+from observatory.sources.tabular import FILE_TABLE, ParseError
 from observatory.warehouse import quote_identifier
 
 

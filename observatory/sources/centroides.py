@@ -7,7 +7,7 @@ JSON reader keeps each as JSON text, from which the coordinates are taken here.
 from __future__ import annotations
 
 from observatory.catalog import Dataset
-from observatory.sources.tabular import column_expressions
+from observatory.sources.columns import column_expressions
 
 
 def column_expressions_centroides(

@@ -9,7 +9,7 @@ The 2019 file has `COM` = commune code; 2020 has `COM` = commune *name* and the 
 from __future__ import annotations
 
 from observatory.catalog import Dataset
-from observatory.sources.tabular import column_expressions
+from observatory.sources.columns import column_expressions
 
 COMMUNE_CODE = r"^(\d{5}|2[AB]\d{3})$"
 

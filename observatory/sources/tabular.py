@@ -6,6 +6,10 @@ back as written (empty CSV cells are NULL). Each row keeps its position in the f
 header's line plus the record's number, which is the line number unless a quoted value spans
 lines or blank lines were skipped; the sheet row for xlsx; the object's number for JSON and the
 row's number for Parquet.
+
+One module though four formats: the readers share one protocol (the temp table and view they
+fill, how rows are numbered, how encoding and CSV errors are reported), and each is a short
+function; split apart, each would import the others' private helpers.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatory.catalog import Column, Dataset, ReadOptions, normalise_header
+from observatory.catalog import ReadOptions, normalise_header
 from observatory.warehouse import quote_identifier
 
 FILE_TABLE = "_observatory_file"
@@ -426,46 +430,3 @@ def read_file(
         headers.remove("_source_row")
     rows = con.execute(f"select count(*) from {FILE_DATA}").fetchall()[0]
     return FileRead(headers=headers, rows=int(rows[0]) if rows else 0, header_line=header_line)
-
-
-def match_columns(
-    columns: Sequence[Column], headers: Sequence[str], *, label: str, file_name: str
-) -> dict[str, str | None]:
-    """Map each catalog column to the header feeding it (first candidate present wins).
-
-    A missing required column is an error that lists what the file does have, since a renamed
-    column is the most common way an official file changes without notice.
-    """
-    by_key: dict[str, str] = {}
-    for header in headers:
-        by_key.setdefault(normalise_header(header), header)
-    matched: dict[str, str | None] = {}
-    missing = []
-    for column in columns:
-        found = next((by_key[k] for k in column.candidates if k in by_key), None)
-        if found is None and column.pattern:
-            found = next((h for k, h in by_key.items() if re.search(column.pattern, k)), None)
-        matched[column.name] = found
-        if found is None and column.required:
-            expected = " or ".join(dict.fromkeys((column.name, *column.aliases)))
-            if column.pattern:
-                expected += f" or matching {column.pattern}"
-            missing.append(f"{column.name} (header {expected})")
-    if missing:
-        raise ParseError(
-            f"{label}: {file_name}: required column(s) missing: {'; '.join(missing)}. "
-            f"Headers found: {', '.join(headers) or '(none)'}",
-            check="columns_present",
-            column=", ".join(m.split(" ", 1)[0] for m in missing),
-        )
-    return matched
-
-
-def column_expressions(dataset: Dataset, matched: dict[str, str | None]) -> list[tuple[str, str]]:
-    """The generic parser: each catalog column is its header, trimmed, or NULL when absent."""
-    expressions = []
-    for column in dataset.columns:
-        header = matched.get(column.name)
-        expr = f"nullif(trim({quote_identifier(header)}), '')" if header else "null::varchar"
-        expressions.append((column.name, expr))
-    return expressions
