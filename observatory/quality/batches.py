@@ -145,21 +145,8 @@ def count_duplicates(
             dict(zip(keys, map(jsonable, r[:-1]), strict=True))
             for r in con.execute(f"{duplicates} limit {SAMPLE_SIZE}").fetchall()
         ]
-    where_text = suite.dataset + (f" {millesime}" if millesime is not None else "")
-    message = f"{where_text}, column {spec.column}: {spec.name}: " + (
-        "ok" if not count else f"{count} of {rows} row(s) share their key (e.g. {sample[:2]})"
-    )
-    return suite_outcome(
-        suite,
-        spec,
-        millesime,
-        count == 0,
-        message,
-        count,
-        sample,
-        None,
-        engine=f"duckdb (batch of {rows} rows)",
-    )
+    problem = f"{count} of {rows} row(s) share their key (e.g. {sample[:2]})"
+    return _counted(suite, spec, millesime, rows, count, problem, sample)
 
 
 def count_nulls(
@@ -174,10 +161,22 @@ def count_nulls(
     where = batch_filter(millesime)
     query = f"select count(*) from {suite.table}{where} {'and' if where else 'where'} {empty}"
     count = int(con.execute(query).fetchall()[0][0])
+    problem = f"{count} of {rows} row(s) are empty"
+    return _counted(suite, spec, millesime, rows, count, problem, [None] * min(count, SAMPLE_SIZE))
+
+
+def _counted(
+    suite: Suite,
+    spec: ExpectationSpec,
+    millesime: int | None,
+    rows: int,
+    count: int,
+    problem: str,
+    sample: list[Any],
+) -> Outcome:
+    """The outcome of an expectation DuckDB counted: `count` offending rows of `rows`."""
     where_text = suite.dataset + (f" {millesime}" if millesime is not None else "")
-    message = f"{where_text}, column {spec.column}: {spec.name}: " + (
-        "ok" if not count else f"{count} of {rows} row(s) are empty"
-    )
+    message = f"{where_text}, column {spec.column}: {spec.name}: " + (problem if count else "ok")
     return suite_outcome(
         suite,
         spec,
@@ -185,7 +184,7 @@ def count_nulls(
         count == 0,
         message,
         count,
-        [None] * min(count, SAMPLE_SIZE),
+        sample,
         None,
         engine=f"duckdb (batch of {rows} rows)",
     )
