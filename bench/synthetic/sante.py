@@ -35,26 +35,10 @@ from bench.synthetic.files import copy_lines
 from bench.synthetic.geography import BASE_MILLESIME, Geography, rng_for
 from bench.synthetic.reference import REGIONS
 from bench.synthetic.world import World
+from observatory.formats import sante as official
 from observatory.formats import xlsx
 from observatory.formats.delimited import csv_bytes
 from observatory.formats.names import libelle, poste_name
-from observatory.formats.sante import (
-    AMELI_AGES,
-    AMELI_ALL_AGES,
-    AMELI_HEADER,
-    AMELI_UNKNOWN_AGE,
-    DREES_BANDS,
-    DREES_FIRST_YEAR,
-    DREES_SEXES,
-    GP_ALL,
-    GP_HORS_MEP,
-    PROFESSIONS,
-    RPPS_HEADER,
-    SAVOIR_FAIRE,
-    SECTEURS,
-    SECTIONS_PHARMACIENS,
-    drees_sheets,
-)
 
 RPPS_YEAR = 2026
 """The COG the Annuaire santé, La Poste and DREES 2026 files are written in."""
@@ -91,8 +75,8 @@ _EXTRA = {  # professions the sample does not list (data_sources.md §5.1, TRE_G
 def _profession(
     key: str, code: str, people: int, liberal: float, beta: float, **kw: object
 ) -> Profession:
-    if code in PROFESSIONS:
-        label, authority, docteur = PROFESSIONS[code]
+    if code in official.PROFESSIONS:
+        label, authority, docteur = official.PROFESSIONS[code]
     else:
         label, authority, docteur = _EXTRA[code], "ARS/ARS/ARS", False
     return Profession(key, code, label, authority, docteur, people, liberal, beta, **kw)
@@ -318,11 +302,11 @@ def annuaire_sante(world: World, millesime: int, target: Path) -> None:
         }
     )
     savoir = pd.DataFrame(
-        [(code, *SAVOIR_FAIRE[code]) for code in SAVOIR_FAIRE],
+        [(code, *official.SAVOIR_FAIRE[code]) for code in official.SAVOIR_FAIRE],
         columns=["savoir", "type_code", "type_label", "label"],
     )
     secteurs = pd.DataFrame(
-        [(code, label, _RAISON[code]) for code, label in [*SECTEURS.items(), ("", "")]],
+        [(code, label, _RAISON[code]) for code, label in [*official.SECTEURS.items(), ("", "")]],
         columns=["secteur", "label", "raison"],
     )
     streets = pd.DataFrame(_STREETS, columns=["code", "label", "voie"]).reset_index(names="street")
@@ -335,7 +319,7 @@ def annuaire_sante(world: World, millesime: int, target: Path) -> None:
         acts["profession"].to_numpy() == 2, np.where(acts["liberal"], "A", "D"), ""
     )
     sections = pd.DataFrame(
-        [(k, v) for k, v in [*SECTIONS_PHARMACIENS.items(), ("", "")]],
+        [(k, v) for k, v in [*official.SECTIONS_PHARMACIENS.items(), ("", "")]],
         columns=["section", "label"],
     )
     for name, table in (
@@ -401,7 +385,7 @@ def annuaire_sante(world: World, millesime: int, target: Path) -> None:
         join rpps_section as sec2 using (section)
         left join rpps_place as pl on a.place = pl.place
     """
-    copy_lines(con, line, target, header="\ufeff" + "|".join([*RPPS_HEADER, ""]))
+    copy_lines(con, line, target, header="\ufeff" + "|".join([*official.RPPS_HEADER, ""]))
     for name in ("acts", "prof", "savoir", "secteur", "street", "section", "place"):
         con.unregister(f"rpps_{name}")
 
@@ -465,7 +449,8 @@ def departement_population(geo: Geography, year: int) -> np.ndarray:
 # --- data.ameli: demographie-effectifs-et-les-densites.csv --------------------------------------
 
 AMELI_LABELS = (
-    GP_ALL, GP_HORS_MEP, "Ensemble des médecins spécialistes (hors généralistes)", "Infirmiers",
+    official.GP_ALL, official.GP_HORS_MEP,
+    "Ensemble des médecins spécialistes (hors généralistes)", "Infirmiers",
     "Masseurs-kinésithérapeutes", "Ensemble des chirurgiens-dentistes", "Sages-femmes",
     "Ensemble des médecins", "Pédicures-podologues", "Orthophonistes", "Orthoptistes",
     "Allergologues", "Anesthésistes-réanimateurs", "Autres médecins", "Cardiologues",
@@ -482,7 +467,7 @@ AMELI_LABELS = (
 """The 38 `profession_sante` values (formats.md §5); the first seven are the ones the
 observatory reads, so every scale has them."""
 AMELI_FROM_PLAN = {  # label -> plan keys whose libéraux it counts
-    GP_ALL: ("gp",), GP_HORS_MEP: ("gp",), AMELI_LABELS[2]: ("specialist",),
+    official.GP_ALL: ("gp",), official.GP_HORS_MEP: ("gp",), AMELI_LABELS[2]: ("specialist",),
     "Infirmiers": ("60",), "Masseurs-kinésithérapeutes": ("70",),
     "Ensemble des chirurgiens-dentistes": ("40",), "Sages-femmes": ("50",),
     "Ensemble des médecins": ("gp", "specialist"), "Pédicures-podologues": ("80",),
@@ -531,7 +516,7 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
     for p, label in enumerate(labels):
         if label in AMELI_FROM_PLAN:
             last[p] = _liberal_by_dep(geo, plan, AMELI_FROM_PLAN[label])
-            if label == GP_HORS_MEP:
+            if label == official.GP_HORS_MEP:
                 last[p] = np.maximum(0, last[p] - rng.binomial(last[p].astype(int), 0.01))
         else:
             rate = rng.uniform(0.5, 12) / 100_000
@@ -588,7 +573,14 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
     classes_table = pd.DataFrame(
         {
             "a": range(13),
-            "label": [f"{c};{lab}" for c, lab in [*AMELI_AGES, AMELI_UNKNOWN_AGE, AMELI_ALL_AGES]],
+            "label": [
+                f"{c};{lab}"
+                for c, lab in [
+                    *official.AMELI_AGES,
+                    official.AMELI_UNKNOWN_AGE,
+                    official.AMELI_ALL_AGES,
+                ]
+            ],
         }
     )
     sexes_table = pd.DataFrame(
@@ -599,7 +591,9 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
             "p": range(len(labels)),
             "label": list(labels),
             "vision": [
-                "non;non;non" if label == GP_ALL or label.startswith("Ensemble") else "oui;oui;oui"
+                "non;non;non"
+                if label == official.GP_ALL or label.startswith("Ensemble")
+                else "oui;oui;oui"
                 for label in labels
             ],
         }
@@ -624,7 +618,7 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
         join ameli_classes as cl using (a)
         join ameli_sexes as se using (s)
     """
-    copy_lines(con, query, target, header=";".join(AMELI_HEADER))
+    copy_lines(con, query, target, header=";".join(official.AMELI_HEADER))
     for name in ("rows", "territories", "classes", "sexes", "professions", "years"):
         con.unregister(f"ameli_{name}")
 
@@ -658,7 +652,7 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
     scale (all 15 from scale 0.5, GPs, surgery and ophthalmology below 0.1)."""
     geo, plan = world.geo, world.health
     rng = rng_for(geo.seed, "drees")
-    years = np.arange(DREES_FIRST_YEAR, millesime + 1)
+    years = np.arange(official.DREES_FIRST_YEAR, millesime + 1)
     deps = len(geo.departements)
     kept = 15 if geo.scale >= 0.5 else (6 if geo.scale >= 0.1 else 3)
     groups = DREES_GROUPS[:kept]
@@ -702,8 +696,8 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
     effectifs, densites = [], []
     for area, region, label, t in territories:
         for g, group in enumerate(("00-Ensemble", *groups)):
-            for b, band in enumerate(("00-Ensemble", *DREES_BANDS)):
-                for s, sex in enumerate(DREES_SEXES):
+            for b, band in enumerate(("00-Ensemble", *official.DREES_BANDS)):
+                for s, sex in enumerate(official.DREES_SEXES):
                     counts = cube[:, g, t, b, s]
                     head = [area, region, label, group, "00-Ensemble", "0-Ensemble", band, sex]
                     if b > 0 and masked[g, t]:
@@ -713,7 +707,7 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
                     effectifs.append([*head, *(int(c) for c in counts)])
                     dens = np.round(counts / population[:, t] * 100_000, 1)
                     densites.append([*head, *(float(x) for x in dens)])
-    sheets = drees_sheets(
+    sheets = official.drees_sheets(
         millesime,
         effectifs,
         densites,
