@@ -12,8 +12,8 @@ physiotherapists, dentists, midwives and podiatrists are the Annuaire santé's l
 practitioner x site), so the two sources agree per département. Each facility lives from a first
 to a last edition; its commune code is the one of its edition's COG.
 
-Layouts (formats.md §1, as the sample's observatory/sample/bpe.py, whose column lists and
-Lambert-93 formula are reused): BPE25.parquet (95 columns, text except counts and coordinates);
+Layouts (formats.md §1, as the sample's observatory/sample/bpe.py; column lists and projections
+from observatory.formats): BPE25.parquet (95 columns, text except counts and coordinates);
 BPE24.zip and BPE23.zip holding one `;` CSV of 89 and 74 columns, every text field
 double-quoted (empty ones too), numbers bare, a missing number empty; bpe21_ensemble_xy_csv.zip
 (24 columns, unquoted, latin-1, CRLF, Lambert coordinates only, overseas ones in their UTM
@@ -32,40 +32,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.synthetic import xlsx
-from bench.synthetic.files import copy_lines, sql_text, zip_files
+from bench.synthetic.files import copy_lines, sql_text
 from bench.synthetic.geography import Geography, rng_for
 from bench.synthetic.reference import BPE_RATES_2021, BPE_TOTAL_2025, OVERSEAS
 from bench.synthetic.sante import PLAN, HealthPlan, _place_weights
 from bench.synthetic.world import World
-from bench.synthetic.zonings import libelle
-from observatory.sample.bpe import (
-    _C,
-    _E,
-    _LON0,
-    _N,
-    _XS,
-    _YS,
+from observatory.formats import xlsx
+from observatory.formats.archive import zip_files
+from observatory.formats.bpe import (
     COLUMNS_2021,
     COLUMNS_2023,
     COLUMNS_2024,
     COLUMNS_2025,
-    DOUBLE_COLUMNS,
+    COUNT_COLUMNS,
     GAMME_LABELS,
-    GAMMES_HEADER,
-    INTEGER_COLUMNS,
-    _editions_of,
-    _seed,
-    _typequ,
-    _valid_2025,
-    gamme_rows,
-    proximite_entries,
+    INDIC_COLUMNS,
+    NUMERIC_COLUMNS,
+    gammes_sheet,
+    sql_type,
 )
-from observatory.sample.bpe import (
-    bpe_nomenclature as sample_nomenclature,
-)
-from observatory.sample.files import csv_bytes, upper_ascii
+from observatory.formats.bpe_seeds import bpe_seeds
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.names import libelle, upper_ascii
+from observatory.formats.projection import lambert93, utm
+from observatory.settings import REPOSITORY_ROOT
 
+SEEDS = bpe_seeds(REPOSITORY_ROOT / "dbt_like_sql" / "seeds")
+"""The BPE nomenclature the types are drawn from (the sample's seeds)."""
 EDITIONS = (2021, 2023, 2024, 2025)
 BIRTH = (0.86, 0.05, 0.05, 0.04)
 """Edition index a facility first appears in (most already exist in 2021)."""
@@ -98,7 +91,7 @@ class Series:
 
 
 def _passage_rows() -> list[dict[str, str]]:
-    return _seed("bpe_typequ_passage")
+    return SEEDS.rows("bpe_typequ_passage")
 
 
 @cache
@@ -117,26 +110,30 @@ def series() -> tuple[Series, ...]:
         return before[0] if before else None
 
     def codes_of(edition: int) -> list[str]:
-        return sorted(c for c in _typequ() if edition in _editions_of(c))
+        return sorted(c for c in SEEDS.typequ if edition in SEEDS.editions_of(c))
 
     found: list[tuple[str | None, ...]] = []
     used23, used21 = set(), set()
     for c24 in codes_of(2024):
-        c23 = predecessor(c24, "2023->2024") or (c24 if 2023 in _editions_of(c24) else None)
-        c21 = predecessor(c23, "2021->2023") or (c23 if c23 and 2021 in _editions_of(c23) else None)
+        c23 = predecessor(c24, "2023->2024") or (c24 if 2023 in SEEDS.editions_of(c24) else None)
+        c21 = predecessor(c23, "2021->2023") or (
+            c23 if c23 and 2021 in SEEDS.editions_of(c23) else None
+        )
         after = [
             r["typequ_apres"]
             for r in rows
             if r["periode"] in ("2024->2025", "2023->2025") and r["typequ_avant"] == c24
         ]
-        c25 = (after[0] or None) if after else (c24 if _valid_2025(c24) else None)
+        c25 = (after[0] or None) if after else (c24 if SEEDS.valid_2025(c24) else None)
         found.append((c21, c23, c24, c25))
         used23.add(c23)
         used21.add(c21)
     for r in rows:  # renumbered 2023 -> 2025 without a 2024 code of ours (D235 -> D282)
         if r["periode"] == "2023->2025" and r["typequ_avant"] not in used23 and r["typequ_apres"]:
             c23 = r["typequ_avant"]
-            c21 = predecessor(c23, "2021->2023") or (c23 if 2021 in _editions_of(c23) else None)
+            c21 = predecessor(c23, "2021->2023") or (
+                c23 if 2021 in SEEDS.editions_of(c23) else None
+            )
             found.append((c21, c23, None, r["typequ_apres"]))
             used23.add(c23)
             used21.add(c21)
@@ -144,12 +141,14 @@ def series() -> tuple[Series, ...]:
         if (
             r["periode"] == "2024->2025"
             and not r["typequ_avant"]
-            and _valid_2025(r["typequ_apres"])
+            and SEEDS.valid_2025(r["typequ_apres"])
         ):
             found.append((None, None, None, r["typequ_apres"]))
     for c23 in codes_of(2023):
         if c23 not in used23:
-            c21 = predecessor(c23, "2021->2023") or (c23 if 2021 in _editions_of(c23) else None)
+            c21 = predecessor(c23, "2021->2023") or (
+                c23 if 2021 in SEEDS.editions_of(c23) else None
+            )
             found.append((c21, c23, None, None))
             used21.add(c21)
     found += [(c21, None, None, None) for c21 in codes_of(2021) if c21 not in used21]
@@ -157,7 +156,7 @@ def series() -> tuple[Series, ...]:
     valid = []
     for codes in found:
         checked = tuple(
-            c if c and (_valid_2025(c) if e == 2025 else e in _editions_of(c)) else None
+            c if c and (SEEDS.valid_2025(c) if e == 2025 else e in SEEDS.editions_of(c)) else None
             for c, e in zip(codes, EDITIONS, strict=True)
         )
         if any(checked):
@@ -305,54 +304,6 @@ def draw_facilities(geo: Geography, health: HealthPlan) -> FacilityPlan:
 # --- projections ----------------------------------------------------------------------------
 
 
-def lambert93(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised `observatory.sample.bpe.lambert93` (same constants, same rounding)."""
-    phi = np.radians(lat)
-    isometric = np.arctanh(np.sin(phi)) - _E * np.arctanh(_E * np.sin(phi))
-    radius = _C * np.exp(-_N * isometric)
-    gamma = _N * (np.radians(lon) - _LON0)
-    x = _XS + radius * np.sin(gamma)
-    y = _YS - radius * np.cos(gamma)
-    return np.floor(x + 0.5).astype(np.int64), np.floor(y + 0.5).astype(np.int64)
-
-
-def utm(lat: np.ndarray, lon: np.ndarray, zone: int, south: bool) -> tuple[np.ndarray, np.ndarray]:
-    """UTM on GRS80 (the overseas RGAF09/RGFG95/RGR92/RGM04 projections), Snyder's series."""
-    a, f, k0 = 6378137.0, 1 / 298.257222101, 0.9996
-    e2 = f * (2 - f)
-    ep2 = e2 / (1 - e2)
-    phi = np.radians(lat)
-    lam = np.radians(lon) - math.radians(-183 + 6 * zone)
-    n = a / np.sqrt(1 - e2 * np.sin(phi) ** 2)
-    t = np.tan(phi) ** 2
-    c = ep2 * np.cos(phi) ** 2
-    big_a = np.cos(phi) * lam
-    m = a * (
-        (1 - e2 / 4 - 3 * e2**2 / 64 - 5 * e2**3 / 256) * phi
-        - (3 * e2 / 8 + 3 * e2**2 / 32 + 45 * e2**3 / 1024) * np.sin(2 * phi)
-        + (15 * e2**2 / 256 + 45 * e2**3 / 1024) * np.sin(4 * phi)
-        - (35 * e2**3 / 3072) * np.sin(6 * phi)
-    )
-    x = 500000 + k0 * n * (
-        big_a
-        + (1 - t + c) * big_a**3 / 6
-        + (5 - 18 * t + t**2 + 72 * c - 58 * ep2) * big_a**5 / 120
-    )
-    y = k0 * (
-        m
-        + n
-        * np.tan(phi)
-        * (
-            big_a**2 / 2
-            + (5 - t + 9 * c + 4 * c**2) * big_a**4 / 24
-            + (61 - 58 * t + t**2 + 600 * c - 330 * ep2) * big_a**6 / 720
-        )
-    )
-    if south:
-        y = y + 10_000_000
-    return np.floor(x + 0.5).astype(np.int64), np.floor(y + 0.5).astype(np.int64)
-
-
 def projected(geo: Geography, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(LAMBERT_X, LAMBERT_Y, EPSG) of each facility: Lambert-93 in metropolitan France, the
     territory's UTM overseas."""
@@ -393,10 +344,17 @@ _ATTRIBUTE_COLUMNS = (
     "STRUCTURE_EXERCICE", "SPECIALITE", "ACCUEIL", "ITINERANCE", "MODE_GESTION", "SSTYPHEB",
     "TYPE", "TYPERESTO", "IMPLANTATION_STATION", "GPL",
 )  # fmt: skip
-_COUNTS = tuple(c for c in INTEGER_COLUMNS if not c.startswith("LAMBERT"))
-_INDIC = {c: f"INDIC_{'CAPA' if c == 'CAPACITE' else c}" for c in _COUNTS}
 TYPE_COLUMNS = frozenset(
-    ("APET", "NOMRS", "DOM", "SDOM", "TYPEQU", *_ATTRIBUTE_COLUMNS, *_COUNTS, *_INDIC.values())
+    (
+        "APET",
+        "NOMRS",
+        "DOM",
+        "SDOM",
+        "TYPEQU",
+        *_ATTRIBUTE_COLUMNS,
+        *COUNT_COLUMNS,
+        *INDIC_COLUMNS.values(),
+    )
 )
 PLACE_COLUMNS = frozenset(
     (
@@ -409,7 +367,6 @@ CONSTANTS = {
     "QP2015": "CSZ", "QUALI_QP2015": "_Z", "QP": "CSZ", "QUALI_QP": "_Z", "QVA": "CSZ",
     "QUALI_QVA": "_Z", "ZUS": "CSZ", "QUALI_ZUS": "_Z",
 }  # fmt: skip
-NUMERIC = frozenset(INTEGER_COLUMNS + DOUBLE_COLUMNS)
 
 
 def _attributes(code: str, variant: int, edition: int) -> dict[str, object]:
@@ -467,7 +424,7 @@ def _attributes(code: str, variant: int, edition: int) -> dict[str, object]:
 
 def _type_values(edition: int, columns: tuple[str, ...]) -> pd.DataFrame:
     """One row per (series, variant) present in the edition: its type-level column values."""
-    seed = _typequ()
+    seed = SEEDS.typequ
     rows = []
     for number, s in enumerate(series()):
         code = s.code(edition)
@@ -484,15 +441,15 @@ def _type_values(edition: int, columns: tuple[str, ...]) -> pd.DataFrame:
                 "TYPEQU": code,
             }
             for column in columns:
-                if column in _INDIC.values():
+                if column in INDIC_COLUMNS.values():
                     continue
-                if column in _ATTRIBUTE_COLUMNS or column in _COUNTS:
-                    record[column] = values.get(column, None if column in _COUNTS else "_Z")
-            for count, indic in _INDIC.items():
+                if column in _ATTRIBUTE_COLUMNS or column in COUNT_COLUMNS:
+                    record[column] = values.get(column, None if column in COUNT_COLUMNS else "_Z")
+            for count, indic in INDIC_COLUMNS.items():
                 record[indic] = "0" if record.get(count) is None else "1"
             rows.append({"key": number * VARIANTS + variant, **record})
     frame = pd.DataFrame(rows)
-    for column in _COUNTS:
+    for column in COUNT_COLUMNS:
         if column in frame:
             frame[column] = frame[column].astype("Int64")
     return frame
@@ -664,7 +621,7 @@ def _text_line(columns: tuple[str, ...], edition: int) -> tuple[str, dict[str, l
         value = _row_expression(column, edition)
         if column in ("LONGITUDE", "LATITUDE"):
             pieces.append(f"coalesce(rtrim(rtrim(format('{{:.5f}}', {value}), '0'), '.'), '')")
-        elif column in NUMERIC:
+        elif column in NUMERIC_COLUMNS:
             pieces.append(f"coalesce(({value})::varchar, '')")
         else:
             pieces.append(f"'\"' || {value} || '\"'")
@@ -677,7 +634,9 @@ def _add_segments(frame: pd.DataFrame, segments: dict[str, list[str]]) -> pd.Dat
     """Render the segments whose columns `frame` holds (one `;`-joined text per row)."""
     for name, columns in segments.items():
         if all(c in frame for c in columns):
-            rendered = [[_quoted(v, c in NUMERIC) for v in frame[c].tolist()] for c in columns]
+            rendered = [
+                [_quoted(v, c in NUMERIC_COLUMNS) for v in frame[c].tolist()] for c in columns
+            ]
             frame[name] = [";".join(parts) for parts in zip(*rendered, strict=True)]
     return frame
 
@@ -721,12 +680,7 @@ def _parquet(world: World, target: Path) -> None:
             value = f'p."{column}"'
         else:
             value = _row_expression(column, 2025)
-        kind = (
-            "INTEGER"
-            if column in INTEGER_COLUMNS
-            else ("DOUBLE" if column in DOUBLE_COLUMNS else "VARCHAR")
-        )
-        selects.append(f'cast({value} as {kind}) as "{column}"')
+        selects.append(f'cast({value} as {sql_type(column)}) as "{column}"')
     query = f"select {', '.join(selects)} {_FROM}"
     world.con.execute(f"copy ({query}) to {sql_text(str(target))} (format parquet)")
     _unregister(world)
@@ -785,7 +739,7 @@ def _sentence(label: str) -> str:
 
 
 def _varmod_2021(geo: Geography, codes: list[str]) -> list[list[object]]:
-    seed = _typequ()
+    seed = SEEDS.typequ
     rows: list[list[object]] = [
         ["AN", "2021", "Année de la base"],
         ["DCIRIS", "", "Département, Commune et IRIS d'implantation de l'équipement"],
@@ -829,7 +783,7 @@ def codes_of_edition(edition: int) -> list[str]:
 
 def bpe_nomenclature(world: World, millesime: int, target: Path) -> None:
     """`TYPEQU_2025.csv`: every code the seeds give the edition and every code its BPE uses."""
-    target.write_bytes(sample_nomenclature(millesime, codes_of_edition(millesime)))
+    target.write_bytes(SEEDS.nomenclature_csv(millesime, codes_of_edition(millesime)))
 
 
 INTERMEDIAIRE_MAX, SUPERIEURE_MAX = 36, 47
@@ -841,8 +795,8 @@ def gammes_rows(millesime: int) -> list[list[object]]:
     BR01... as the sample does), then types of the edition by decreasing national rate:
     frequent ones intermédiaire, rarer ones supérieure, the rest hors gamme, each type its own
     regroupement."""
-    seed = _typequ()
-    entries = proximite_entries()
+    seed = SEEDS.typequ
+    entries = SEEDS.proximite_entries()
     taken = {code for _, _, code, _ in entries}
     others = sorted(
         (s for s in series() if s.code(millesime) and s.code(millesime) not in taken),
@@ -864,16 +818,9 @@ def gammes_rows(millesime: int) -> list[list[object]]:
             else ("superieure" if code in superieure else "hors")
         )
         entries.append((code, seed[code]["libelle"].lower(), code, gamme))
-    return gamme_rows(entries)
+    return SEEDS.gamme_rows(entries)
 
 
 def bpe_gammes(world: World, millesime: int, target: Path) -> None:
     """`BPE_gammes_equipements_YYYY.xlsx`: one sheet, three title rows, then the header."""
-    rows = [
-        [f"Gammes d'équipements {millesime}"],
-        [f"Source : Insee, Base permanente des équipements (BPE) {millesime}"],
-        [],
-        list(GAMMES_HEADER),
-        *gammes_rows(millesime),
-    ]
-    xlsx.write(target, [xlsx.Sheet(f"Gammes {millesime}", rows)])
+    xlsx.write(target, [gammes_sheet(millesime, gammes_rows(millesime))])

@@ -8,7 +8,7 @@ ones roughly do: the BPE counts one general practitioner per libéral GP x site 
 ameli's département headcounts of the last year are the plan's libéraux, DREES's its physicians.
 
 Layouts are the bundled sample's (observatory/sample/sante.py, after data_sources.md §5 and
-formats.md §4-§5), whose headers, labels and code lists are imported:
+formats.md §4-§5), with the headers, labels and code lists of observatory.formats.sante:
 
 * `ps-libreacces-personne-activite.txt`: the 56-column header, `|`, no quoting, UTF-8 with a BOM,
   LF, a trailing `|` (empty unnamed last column); one row per person x site x savoir-faire; ~4 %
@@ -31,33 +31,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.synthetic import xlsx
 from bench.synthetic.files import copy_lines
 from bench.synthetic.geography import BASE_MILLESIME, Geography, rng_for
 from bench.synthetic.reference import REGIONS
 from bench.synthetic.world import World
-from bench.synthetic.zonings import libelle
-from observatory.sample.files import csv_bytes
-from observatory.sample.sante import (
-    _DREES_COLUMNS,
-    _MIDDLE,
-    _OLD,
-    _YOUNG,
-    AMELI_AGES,
-    AMELI_ALL_AGES,
-    AMELI_HEADER,
-    AMELI_UNKNOWN_AGE,
-    DREES_BANDS,
-    DREES_SEXES,
-    GP_ALL,
-    GP_HORS_MEP,
-    PROFESSIONS,
-    RPPS_HEADER,
-    SAVOIR_FAIRE,
-    SECTEURS,
-    SECTIONS_PHARMACIENS,
-    _poste_name,
-)
+from observatory.formats import sante as official
+from observatory.formats import xlsx
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.names import libelle, poste_name
 
 RPPS_YEAR = 2026
 """The COG the Annuaire santé, La Poste and DREES 2026 files are written in."""
@@ -94,8 +75,8 @@ _EXTRA = {  # professions the sample does not list (data_sources.md §5.1, TRE_G
 def _profession(
     key: str, code: str, people: int, liberal: float, beta: float, **kw: object
 ) -> Profession:
-    if code in PROFESSIONS:
-        label, authority, docteur = PROFESSIONS[code]
+    if code in official.PROFESSIONS:
+        label, authority, docteur = official.PROFESSIONS[code]
     else:
         label, authority, docteur = _EXTRA[code], "ARS/ARS/ARS", False
     return Profession(key, code, label, authority, docteur, people, liberal, beta, **kw)
@@ -299,7 +280,7 @@ def _place_table(geo: Geography, year: int) -> pd.DataFrame:
             "place": np.arange(geo.n_places),
             "code": geo.place_codes(year),
             "libelle": labels,
-            "bureau": [_poste_name(x) for x in labels],
+            "bureau": [poste_name(x) for x in labels],
             "postcode": [codes[0] if codes else "" for codes in geo.postcodes],
             "cedex_code": [codes[0] if codes else "" for codes in cedex],
         }
@@ -321,11 +302,11 @@ def annuaire_sante(world: World, millesime: int, target: Path) -> None:
         }
     )
     savoir = pd.DataFrame(
-        [(code, *SAVOIR_FAIRE[code]) for code in SAVOIR_FAIRE],
+        [(code, *official.SAVOIR_FAIRE[code]) for code in official.SAVOIR_FAIRE],
         columns=["savoir", "type_code", "type_label", "label"],
     )
     secteurs = pd.DataFrame(
-        [(code, label, _RAISON[code]) for code, label in [*SECTEURS.items(), ("", "")]],
+        [(code, label, _RAISON[code]) for code, label in [*official.SECTEURS.items(), ("", "")]],
         columns=["secteur", "label", "raison"],
     )
     streets = pd.DataFrame(_STREETS, columns=["code", "label", "voie"]).reset_index(names="street")
@@ -338,7 +319,7 @@ def annuaire_sante(world: World, millesime: int, target: Path) -> None:
         acts["profession"].to_numpy() == 2, np.where(acts["liberal"], "A", "D"), ""
     )
     sections = pd.DataFrame(
-        [(k, v) for k, v in [*SECTIONS_PHARMACIENS.items(), ("", "")]],
+        [(k, v) for k, v in [*official.SECTIONS_PHARMACIENS.items(), ("", "")]],
         columns=["section", "label"],
     )
     for name, table in (
@@ -404,7 +385,7 @@ def annuaire_sante(world: World, millesime: int, target: Path) -> None:
         join rpps_section as sec2 using (section)
         left join rpps_place as pl on a.place = pl.place
     """
-    copy_lines(con, line, target, header="\ufeff" + "|".join([*RPPS_HEADER, ""]))
+    copy_lines(con, line, target, header="\ufeff" + "|".join([*official.RPPS_HEADER, ""]))
     for name in ("acts", "prof", "savoir", "secteur", "street", "section", "place"):
         con.unregister(f"rpps_{name}")
 
@@ -425,20 +406,20 @@ def codes_postaux(world: World, millesime: int, target: Path) -> None:
         if geo.is_city[i]:
             continue
         home = targets[i]
-        name = _poste_name(libelle(names[home], geo.tncc[home]))
-        ligne5 = "" if alive[i] else _poste_name(libelle(geo.name[i], geo.tncc[i]))
+        name = poste_name(libelle(names[home], geo.tncc[home]))
+        ligne5 = "" if alive[i] else poste_name(libelle(geo.name[i], geo.tncc[i]))
         for postcode in geo.postcodes[i]:
             rows.append([geo.code[home], name, postcode, name, ligne5])
     for _, into, ghosts, mod in geo.ghost_events:
         if mod != "32" or geo.is_city[into] or not geo.postcodes[into]:
             continue
         home = targets[into]
-        name = _poste_name(libelle(names[home], geo.tncc[home]))
+        name = poste_name(libelle(names[home], geo.tncc[home]))
         for g in ghosts:
-            ghost = _poste_name(libelle(geo.ghost_name[g], geo.ghost_tncc[g]))
+            ghost = poste_name(libelle(geo.ghost_name[g], geo.ghost_tncc[g]))
             rows.append([geo.code[home], name, geo.postcodes[into][0], name, ghost])
     for k, code in enumerate(geo.arm_code):
-        city = _poste_name(libelle(names[geo.arm_parent[k]], geo.tncc[geo.arm_parent[k]]))
+        city = poste_name(libelle(names[geo.arm_parent[k]], geo.tncc[geo.arm_parent[k]]))
         number = int(code[2:]) % 100
         for postcode in geo.postcodes[geo.n + k]:
             rows.append([code, f"{city} {number:02d}", postcode, city, ""])
@@ -468,7 +449,8 @@ def departement_population(geo: Geography, year: int) -> np.ndarray:
 # --- data.ameli: demographie-effectifs-et-les-densites.csv --------------------------------------
 
 AMELI_LABELS = (
-    GP_ALL, GP_HORS_MEP, "Ensemble des médecins spécialistes (hors généralistes)", "Infirmiers",
+    official.GP_ALL, official.GP_HORS_MEP,
+    "Ensemble des médecins spécialistes (hors généralistes)", "Infirmiers",
     "Masseurs-kinésithérapeutes", "Ensemble des chirurgiens-dentistes", "Sages-femmes",
     "Ensemble des médecins", "Pédicures-podologues", "Orthophonistes", "Orthoptistes",
     "Allergologues", "Anesthésistes-réanimateurs", "Autres médecins", "Cardiologues",
@@ -485,7 +467,7 @@ AMELI_LABELS = (
 """The 38 `profession_sante` values (formats.md §5); the first seven are the ones the
 observatory reads, so every scale has them."""
 AMELI_FROM_PLAN = {  # label -> plan keys whose libéraux it counts
-    GP_ALL: ("gp",), GP_HORS_MEP: ("gp",), AMELI_LABELS[2]: ("specialist",),
+    official.GP_ALL: ("gp",), official.GP_HORS_MEP: ("gp",), AMELI_LABELS[2]: ("specialist",),
     "Infirmiers": ("60",), "Masseurs-kinésithérapeutes": ("70",),
     "Ensemble des chirurgiens-dentistes": ("40",), "Sages-femmes": ("50",),
     "Ensemble des médecins": ("gp", "specialist"), "Pédicures-podologues": ("80",),
@@ -495,7 +477,12 @@ AMELI_FROM_PLAN = {  # label -> plan keys whose libéraux it counts
 AMELI_LAST_YEAR = 2024
 AMELI_FULL_YEARS = 15  # 2010-2024
 AMELI_ROWS = 3_456_960
-_AGE_WEIGHTS = {"gp": _OLD, "specialist": _OLD, "40": _MIDDLE, "50": _MIDDLE}
+AGE_YOUNG = (1, 4, 6, 6, 5, 5, 4, 3, 2, 1, 0.5)
+AGE_MIDDLE = (0.2, 2, 4, 5, 5, 5, 5, 4, 3, 2, 1)
+AGE_OLD = (0, 0.5, 2, 3, 4, 4, 4, 4, 4, 3, 2)
+"""Weights of the 11 age classes (AMELI_AGES) in a young, a middle-aged and an ageing
+profession: the bundled sample's profiles, so both worlds age alike."""
+_AGE_WEIGHTS = {"gp": AGE_OLD, "specialist": AGE_OLD, "40": AGE_MIDDLE, "50": AGE_MIDDLE}
 
 
 def _ameli_shape(geo: Geography) -> tuple[int, int]:
@@ -529,7 +516,7 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
     for p, label in enumerate(labels):
         if label in AMELI_FROM_PLAN:
             last[p] = _liberal_by_dep(geo, plan, AMELI_FROM_PLAN[label])
-            if label == GP_HORS_MEP:
+            if label == official.GP_HORS_MEP:
                 last[p] = np.maximum(0, last[p] - rng.binomial(last[p].astype(int), 0.01))
         else:
             rate = rng.uniform(0.5, 12) / 100_000
@@ -542,7 +529,7 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
     totals[-1] = last.astype(np.int64)
     # ages: a profession's structure, older in older départements
     weights = np.array(
-        [_AGE_WEIGHTS.get(_plan_key(label), _YOUNG) for label in labels], dtype=float
+        [_AGE_WEIGHTS.get(_plan_key(label), AGE_YOUNG) for label in labels], dtype=float
     )
     ageing = rng.normal(0, 0.15, deps)
     tilt = np.exp(np.outer(ageing, np.linspace(-1, 1, 11)))  # deps x 11
@@ -586,7 +573,14 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
     classes_table = pd.DataFrame(
         {
             "a": range(13),
-            "label": [f"{c};{lab}" for c, lab in [*AMELI_AGES, AMELI_UNKNOWN_AGE, AMELI_ALL_AGES]],
+            "label": [
+                f"{c};{lab}"
+                for c, lab in [
+                    *official.AMELI_AGES,
+                    official.AMELI_UNKNOWN_AGE,
+                    official.AMELI_ALL_AGES,
+                ]
+            ],
         }
     )
     sexes_table = pd.DataFrame(
@@ -597,7 +591,9 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
             "p": range(len(labels)),
             "label": list(labels),
             "vision": [
-                "non;non;non" if label == GP_ALL or label.startswith("Ensemble") else "oui;oui;oui"
+                "non;non;non"
+                if label == official.GP_ALL or label.startswith("Ensemble")
+                else "oui;oui;oui"
                 for label in labels
             ],
         }
@@ -622,7 +618,7 @@ def demographie_ameli(world: World, millesime: int, target: Path) -> None:
         join ameli_classes as cl using (a)
         join ameli_sexes as se using (s)
     """
-    copy_lines(con, query, target, header=";".join(AMELI_HEADER))
+    copy_lines(con, query, target, header=";".join(official.AMELI_HEADER))
     for name in ("rows", "territories", "classes", "sexes", "professions", "years"):
         con.unregister(f"ameli_{name}")
 
@@ -634,7 +630,6 @@ def _plan_key(label: str) -> str:
 
 # --- DREES: Medecins_RPPS_2012-2026.xlsx --------------------------------------------------------
 
-DREES_FIRST_YEAR = 2012
 DREES_GROUPS = (
     "01-Médecine générale", "02-Chirurgie", "03-Ophtalmologie", "04-Oto-rhino-laryngologie",
     "05-Anesthésie-Réanimation", "06-Biologie médicale", "07-Cardiologie", "08-Dermatologie",
@@ -657,7 +652,7 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
     scale (all 15 from scale 0.5, GPs, surgery and ophthalmology below 0.1)."""
     geo, plan = world.geo, world.health
     rng = rng_for(geo.seed, "drees")
-    years = np.arange(DREES_FIRST_YEAR, millesime + 1)
+    years = np.arange(official.DREES_FIRST_YEAR, millesime + 1)
     deps = len(geo.departements)
     kept = 15 if geo.scale >= 0.5 else (6 if geo.scale >= 0.1 else 3)
     groups = DREES_GROUPS[:kept]
@@ -675,7 +670,7 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
     trend = rng.normal(0.005, 0.01, len(groups))
     back = (millesime - years)[:, None, None]
     totals = np.rint(last[None] * (1 - trend[None, :, None]) ** back).astype(np.int64)  # Y x G x D
-    old_weights = np.array(_OLD, dtype=float) + 0.3
+    old_weights = np.array(AGE_OLD, dtype=float) + 0.3
     tilt = np.exp(np.outer(rng.normal(0, 0.15, deps), np.linspace(-1, 1, 11)))  # D x 11
     probs = old_weights[None, None, :] * tilt[None, :, :]
     probs = np.broadcast_to(probs / probs.sum(axis=-1, keepdims=True), (*totals.shape, 11))
@@ -699,11 +694,10 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
         region = f"{dep.region}-{REGIONS[dep.region][1]}"
         territories.append((area, region, _drees_label(dep.code, dep.name), d + 1))
     effectifs, densites = [], []
-    header_years = [int(y) for y in years]
     for area, region, label, t in territories:
         for g, group in enumerate(("00-Ensemble", *groups)):
-            for b, band in enumerate(("00-Ensemble", *DREES_BANDS)):
-                for s, sex in enumerate(DREES_SEXES):
+            for b, band in enumerate(("00-Ensemble", *official.DREES_BANDS)):
+                for s, sex in enumerate(official.DREES_SEXES):
                     counts = cube[:, g, t, b, s]
                     head = [area, region, label, group, "00-Ensemble", "0-Ensemble", band, sex]
                     if b > 0 and masked[g, t]:
@@ -713,37 +707,11 @@ def demographie_drees(world: World, millesime: int, target: Path) -> None:
                     effectifs.append([*head, *(int(c) for c in counts)])
                     dens = np.round(counts / population[:, t] * 100_000, 1)
                     densites.append([*head, *(float(x) for x in dens)])
-    readme = [
-        [f"La démographie des médecins (RPPS) de {DREES_FIRST_YEAR} à {millesime}"],
-        ["Source : DREES, RPPS ; traitements DREES. Jeu synthétique national : territoires et "
-         "effectifs inventés pour les mesures."],
-        ["Champ : médecins actifs au 1er janvier de chaque année, France entière, tous modes "
-         "d'exercice (libéral et salarié)."],
-        ["Effectifs : nombre de médecins ; Densités : nombre de médecins pour 100 000 habitants."],
-        ["ND : donnée non diffusée (secret statistique)."],
-    ]  # fmt: skip
-    sheets = [xlsx.Sheet("Lisez-moi", readme)]
-    for title, prefix, rows in (
-        ("Effectifs", "effectif", effectifs),
-        ("Densités", "densite", densites),
-    ):
-        what = (
-            "Densité de médecins pour 100 000 habitants"
-            if prefix == "densite"
-            else ("Effectifs de médecins")
-        )
-        sheets.append(
-            xlsx.Sheet(
-                title,
-                [
-                    [
-                        f"{what} par territoire, spécialité, mode d'exercice, tranche d'âge et "
-                        f"sexe, {DREES_FIRST_YEAR}-{millesime}"
-                    ],
-                    ["Source : DREES, RPPS. Jeu synthétique national."],
-                    [*_DREES_COLUMNS, *(f"{prefix}_{y}" for y in header_years)],
-                    *rows,
-                ],
-            )
-        )
+    sheets = official.drees_sheets(
+        millesime,
+        effectifs,
+        densites,
+        mark="Jeu synthétique national",
+        invented_for="les mesures",
+    )
     xlsx.write(target, sheets)

@@ -6,7 +6,7 @@ with no région/département; `ensemble.zip` holding `donnees_communes.csv` (`;`
 2019-2020 header where COM is the name, the 2021+ header where COM is the code, arrondissements
 instead of Paris/Lyon/Marseille, no Mayotte) and `donnees_departements.csv`; the census IRIS file
 (`;`, latin-1, CRLF, weighted decimals, upper-case `.CSV`) with its dictionary. Here rows are
-built from the geography's arrays; the sample's header and dictionary builders are reused.
+built from the geography's arrays; headers and dictionaries are observatory.formats's.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.synthetic.files import copy_lines, zip_files
+from bench.synthetic.files import copy_lines
 from bench.synthetic.geography import Geography, rng_for
 from bench.synthetic.reference import REGIONS
 from bench.synthetic.world import World
-from bench.synthetic.zonings import libelle
-from observatory.sample.files import csv_bytes, upper_ascii
-from observatory.sample.zonages import census_dictionary_csv, census_header
+from observatory.formats.archive import zip_files
+from observatory.formats.census import census_dictionary_csv, census_header
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.names import cog_names, libelle
 
 COG_COMMUNES_HEADER = [
     "TYPECOM", "COM", "REG", "DEP", "CTCD", "ARR", "TNCC", "NCC", "NCCENR", "LIBELLE", "CAN",
@@ -34,11 +35,6 @@ MOUVEMENTS_HEADER = [
 ]  # fmt: skip
 NO_POPULATION_FILES = ("976",)
 """Mayotte is absent from the populations de référence and from the census IRIS files."""
-
-
-def _names(name: str, tncc: str) -> list[str]:
-    """(NCC, NCCENR, LIBELLE) of a name without its article."""
-    return [upper_ascii(name), name, libelle(name, tncc)]
 
 
 def ctcd(geo: Geography) -> np.ndarray:
@@ -66,7 +62,7 @@ def cog_communes(world: World, year: int, target: Path) -> None:
                 (geo.code[i], 0),
                 [
                     "COM", geo.code[i], regs[i], deps[i], ctcds[i], geo.zones["arr"][i], tncc,
-                    *_names(names[i], tncc), geo.zones["canton"][i], "",
+                    *cog_names(names[i], tncc), geo.zones["canton"][i], "",
                 ],
             )
         )  # fmt: skip
@@ -77,13 +73,13 @@ def cog_communes(world: World, year: int, target: Path) -> None:
                 (code, 2),
                 [
                     "ARM", code, regs[city], deps[city], ctcds[city], geo.zones["arr"][city], "0",
-                    *_names(geo.arm_name[k], "0"), geo.zones["canton"][city], geo.code[city],
+                    *cog_names(geo.arm_name[k], "0"), geo.zones["canton"][city], geo.code[city],
                 ],
             )
         )  # fmt: skip
     for code, tncc, name, parent in geo.delegated(year):
         rows.append(
-            ((code, 1), ["COMD", code, "", "", "", "", tncc, *_names(name, tncc), "", parent])
+            ((code, 1), ["COMD", code, "", "", "", "", tncc, *cog_names(name, tncc), "", parent])
         )
     rows.sort(key=lambda r: r[0])
     target.write_bytes(
@@ -95,7 +91,7 @@ def cog_departements(world: World, year: int, target: Path) -> None:
     geo = world.geo
     chefs, _ = geo.chef_lieu(year)
     rows = [
-        [d.code, d.region, chefs.get(d.code, ""), d.tncc, *_names(d.name, d.tncc)]
+        [d.code, d.region, chefs.get(d.code, ""), d.tncc, *cog_names(d.name, d.tncc)]
         for d in geo.departements
     ]
     header = ["DEP", "REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"]
@@ -108,7 +104,7 @@ def cog_regions(world: World, year: int, target: Path) -> None:
     rows = []
     for code in geo.regions():
         tncc, name = REGIONS[code]
-        rows.append([code, chefs.get(code, ""), tncc, *_names(name, tncc)])
+        rows.append([code, chefs.get(code, ""), tncc, *cog_names(name, tncc)])
     header = ["REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"]
     target.write_bytes(csv_bytes(header, rows, separator=",", quote_all=True))
 
@@ -123,8 +119,8 @@ def cog_mouvements(world: World, year: int, target: Path) -> None:
     def movement(mod: str, date: str, before: tuple, after: tuple) -> list[str]:
         (type_av, code_av, tncc_av, name_av), (type_ap, code_ap, tncc_ap, name_ap) = before, after
         return [
-            mod, date, type_av, code_av, tncc_av, *_names(name_av, tncc_av), type_ap, code_ap,
-            tncc_ap, *_names(name_ap, tncc_ap),
+            mod, date, type_av, code_av, tncc_av, *cog_names(name_av, tncc_av), type_ap, code_ap,
+            tncc_ap, *cog_names(name_ap, tncc_ap),
         ]  # fmt: skip
 
     for event_year, into, ghosts, mod in geo.ghost_events:
@@ -275,7 +271,7 @@ def _irises(geo: Geography, millesime: int) -> pd.DataFrame:
 
 def _census_values(geo: Geography, irises: pd.DataFrame, millesime: int) -> np.ndarray:
     """The 72 numeric columns of census_header (after IRIS;COM;TYP_IRIS;LAB_IRIS), vectorised
-    from the sample's per-IRIS formulas (observatory.sample.zonages._census_values)."""
+    from the sample's per-IRIS formulas (observatory.sample.zonages)."""
     n = len(irises)
     urban = irises["urban"].to_numpy()
     pop = irises["pop"].to_numpy()

@@ -6,8 +6,8 @@ Layouts are the bundled sample's (observatory/sample/zonages.py, after formats.m
 populations as numbers (`ptot_{Y-1}` = populations de référence of millésime Y-4); the table
 d'appartenance zip holding a five-sheet workbook with four title rows, labels on row 5, codes on
 row 6, every code as text and one empty text-formatted row closing each data sheet; the compact
-JSON array with `[longitude, latitude]` points (no `mairie` for a few communes). Workbooks are
-written by bench/synthetic/xlsx.py (fast) instead of openpyxl.
+JSON array with `[longitude, latitude]` points (no `mairie` for a few communes). The layouts
+themselves are observatory.formats's; this module supplies the national rows.
 """
 
 from __future__ import annotations
@@ -17,20 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.synthetic import xlsx
-from bench.synthetic.files import zip_files
 from bench.synthetic.geography import Geography, rng_for
 from bench.synthetic.reference import REGIONS
 from bench.synthetic.territoires import ctcd
 from bench.synthetic.world import World
-from bench.synthetic.zonings import libelle, with_de
-from observatory.sample.files import csv_bytes
-from observatory.sample.zonages import _TAGC_CODES, _TAGC_LABELS, commune_siren
-
-EPCI_HEADER_START = [
-    "dept", "siren", "raison_sociale", "nature_juridique", "mode_financ", "nb_membres",
-    "total_pop_tot", "total_pop_mun", "dep_com", "insee", "siren_membre", "nom_membre",
-]  # fmt: skip
+from bench.synthetic.zonings import with_de
+from observatory.formats import xlsx
+from observatory.formats.appartenance import NO_EPT, appartenance_sheets, member_name
+from observatory.formats.archive import zip_files
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.epcicom import epcicom_sheet
+from observatory.formats.names import libelle
+from observatory.formats.siren import commune_siren
 
 
 def epci_composition(world: World, millesime: int, target: Path) -> None:
@@ -63,26 +61,10 @@ def epci_composition(world: World, millesime: int, target: Path) -> None:
                 ]
             )  # fmt: skip
     rows.sort(key=lambda r: (dep_order[r[0]], r[1], -r[12], r[9]))
-    header = [*EPCI_HEADER_START, f"ptot_{column_year}", f"pmun_{column_year}"]
-    styles = {c: xlsx.STYLE_THOUSANDS for c in (6, 7, 12, 13)}
-    xlsx.write(
-        target,
-        [xlsx.Sheet(f"Epcicom{column_year}", [header, *rows], styles, 2, autofilter=True)],
-    )
+    xlsx.write(target, [epcicom_sheet(column_year, rows)])
 
 
 # --- INSEE: table d'appartenance géographique ---------------------------------------------------
-
-
-def _titled(year: int, title: str, codes: list[str], labels: list[str]) -> list[list[object]]:
-    return [
-        [f"Liste des communes au 1er janvier {year}"],
-        [title],
-        [f"Mise en ligne le 18/03/{year}       Géographie au 01/01/{year}"],
-        ["Source(s) : Insee, Code officiel géographique"],
-        labels,
-        codes,
-    ]
 
 
 def _tagc_columns(geo: Geography, year: int) -> dict[str, np.ndarray]:
@@ -113,7 +95,7 @@ def appartenance_geo(world: World, millesime: int, target: Path) -> None:
         com_rows.append(
             [
                 geo.code[i], libelles[i], columns["DEP"][i], columns["CTCD"][i],
-                columns["REG"][i], columns["EPCI"][i], "ZZZZZZZZZ", columns["ARR"][i],
+                columns["REG"][i], columns["EPCI"][i], NO_EPT, columns["ARR"][i],
                 columns["CANOV"][i], columns["ZE2020"][i], columns["UU2020"][i],
                 columns["AAV2020"][i], columns["BV2022"][i],
             ]
@@ -124,77 +106,19 @@ def appartenance_geo(world: World, millesime: int, target: Path) -> None:
         city = geo.arm_parent[k]
         row = [
             code, geo.arm_name[k], columns["DEP"][city], columns["CTCD"][city],
-            columns["REG"][city], columns["EPCI"][city], "ZZZZZZZZZ", columns["ARR"][city],
+            columns["REG"][city], columns["EPCI"][city], NO_EPT, columns["ARR"][city],
             columns["CANOV"][city], columns["ZE2020"][city], columns["UU2020"][city],
             columns["AAV2020"][city], geo.code[city], geo.code[city],
         ]  # fmt: skip
         arm_rows.append(row)
-    labels = [_TAGC_LABELS[c][0] for c in _TAGC_CODES]
-    sheets = [
-        xlsx.Sheet(
-            "COM",
-            _titled(year, "France - Communes", _TAGC_CODES, labels) + com_rows,
-            trailing_text_row=len(_TAGC_CODES),
-        ),
-        xlsx.Sheet(
-            "ARM",
-            _titled(
-                year,
-                "France - Arrondissements municipaux",
-                [*_TAGC_CODES, "COM"],
-                [*labels, _TAGC_LABELS["COM"][0]],
-            )
-            + arm_rows,
-            trailing_text_row=len(_TAGC_CODES) + 1,
-        ),
-        xlsx.Sheet(
-            "Zones_supra_communales",
-            _titled(
-                year,
-                "France - Zones supra-communales",
-                ["NIVGEO", "CODGEO", "LIBGEO", "NB_COM"],
-                [
-                    "Niveau géographique",
-                    "Code géographique",
-                    "Libellé géographique",
-                    "Nombre communes",
-                ],
-            )
-            + _zones(geo, com_rows, libelles),
-            trailing_text_row=4,
-        ),
-        xlsx.Sheet(
-            "Variables",
-            [
-                *_titled(
-                    year,
-                    "France - Variables",
-                    ["VAR_ID", "VAR_LIB", "VAR_LIB_LONG"],
-                    [
-                        "Code de la variable",
-                        "Libellé de la variable",
-                        "Libellé long de la variable",
-                    ],
-                ),
-                *([code, short, long] for code, (short, long) in _TAGC_LABELS.items()),
-            ],
-        ),
-        xlsx.Sheet(
-            "Documentation",
-            [
-                *_titled(year, "France - Documentation", [], []),
-                ["Définitions"],
-                ["Jeu synthétique national : communes, zonages et codes inventés (mesures)."],
-                ["Les zonages d'étude"],
-                [
-                    "Zones d'emploi, unités urbaines et aires d'attraction des villes dans leur "
-                    "version 2020, bassins de vie dans leur version 2022, sur la géographie "
-                    "communale en vigueur."
-                ],
-            ],
-        ),
-    ]
-    member = f"table-appartenance-geo-communes-{millesime}.xlsx"
+    sheets = appartenance_sheets(
+        year,
+        com_rows,
+        arm_rows,
+        _zones(geo, com_rows, libelles),
+        "Jeu synthétique national : communes, zonages et codes inventés (mesures).",
+    )
+    member = member_name(millesime)
     workbook = world.scratch_file(member)
     xlsx.write(workbook, sheets)
     zip_files(target, [(member, workbook)])

@@ -13,7 +13,8 @@ import numpy as np
 
 from bench.synthetic.geography import Geography, rng_for
 from bench.synthetic.reference import CITIES, OVERSEAS
-from observatory.sample.zonages import _luhn_digit
+from observatory.formats.names import libelle
+from observatory.formats.siren import siren
 
 _UU_CITIES = {"75": "00851", "69": "00760", "13": "00759"}
 
@@ -29,11 +30,6 @@ def with_de(libelle: str) -> str:
     return "de " + libelle
 
 
-def libelle(name: str, tncc: str) -> str:
-    """The COG LIBELLE: the name with its article."""
-    return {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'"}.get(tncc, "") + name
-
-
 def _cluster(geo: Geography, members: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
     """Index (into `members`) of the seed each member joins: seeds are the k heaviest members."""
     k = max(1, min(k, len(members)))
@@ -44,11 +40,6 @@ def _cluster(geo: Geography, members: np.ndarray, weight: np.ndarray, k: int) ->
     ) ** 2
     nearest = np.argmin(d2, axis=1)
     return seeds[nearest]
-
-
-def siren(body: str) -> str:
-    """A Luhn-valid SIREN from its first eight digits."""
-    return body + _luhn_digit(body)
 
 
 def assign(geo: Geography) -> None:

@@ -17,23 +17,12 @@ included, numbers unquoted and empty when missing), BPE 2021 (`bpe21_ensemble_xy
 old 24-column format, unquoted, latin-1, CRLF, Lambert coordinates only, with its `varmod`
 file); `TYPEQU_2025.csv` and `BPE_gammes_equipements_2025.xlsx`.
 
-Coordinates. LONGITUDE/LATITUDE are WGS84 degrees written with at most 5 decimals. LAMBERT_X/Y
-are the Lambert-93 (EPSG 2154, also used in Corsica) projection of the same point, rounded to
-the metre, with IGN's formulas on the GRS80 ellipsoid:
-
-    e = 0.0818191910428158           (first eccentricity)
-    n = 0.7256077650532670           C = 11754255.4261 m
-    xs = 700000 m                    ys = 12655612.0499 m          lambda0 = 3 degrees E
-    L = atanh(sin phi) - e * atanh(e * sin phi)        (isometric latitude)
-    R = C * exp(-n * L)              gamma = n * (lambda - lambda0)
-    x = xs + R * sin(gamma)          y = ys - R * cos(gamma)
+Coordinates: LONGITUDE/LATITUDE are WGS84 degrees, LAMBERT_X/Y their Lambert-93 projection
+(observatory.formats.projection).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import random
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -42,9 +31,24 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-from openpyxl import Workbook
 
-from observatory.sample.files import Cell, csv_bytes, zip_bytes
+from observatory.formats.archive import zip_bytes
+from observatory.formats.bpe import (
+    COLUMNS_2021,
+    COLUMNS_2023,
+    COLUMNS_2024,
+    COLUMNS_2025,
+    INDIC_COLUMNS,
+    NUMERIC_COLUMNS,
+    gammes_sheet,
+    quoted_csv,
+    sql_type,
+)
+from observatory.formats.bpe_seeds import BpeSeeds, GammeEntry, bpe_seeds
+from observatory.formats.delimited import Cell, csv_bytes
+from observatory.formats.projection import lambert93_point
+from observatory.formats.siren import luhn_digit
+from observatory.formats.xlsx_openpyxl import openpyxl_bytes
 from observatory.sample.geography import (
     BASSINS_DE_VIE,
     COMMUNES,
@@ -60,10 +64,8 @@ from observatory.sample.zonages import (
     _AAV_MEMBERS,
     _URBAN,
     _libelle,
-    _luhn_digit,
     _zone_of,
     commune_siren,
-    xlsx_bytes,
 )
 from observatory.settings import REPOSITORY_ROOT
 
@@ -75,139 +77,11 @@ class BpeSampleError(ValueError):
     """The facility plan uses a code the seeds do not support for its edition."""
 
 
-# --- columns of each edition ----------------------------------------------------------------------
-
-_HEADER_2025 = (
-    '"AN";"APET";"NOMRS";"CNOMRS";"NUMVOIE";"INDREP";"TYPVOIE";"LIBVOIE";"CADR";"CODPOS";'
-    '"DEPCOM";"DEP";"REG";"LIBCOM";"DOM";"SDOM";"TYPEQU";"SIRET";"STATUT_DIFFUSION";'
-    '"CANTINE";"INTERNAT";"RPI";"EP";"CL_PGE";"SECT";"SECTEUR";"ACCES_AIRE_PRATIQUE";'
-    '"ACCES_LIBRE";"ACCES_SANITAIRE";"ACCES_VESTIAIRE";"CAPACITE_D_ACCUEIL";"PRES_DOUCHE";'
-    '"PRES_SANITAIRE";"SAISONNIER";"COUVERT";"ECLAIRE";"CATEGORIE";"MULTIPLEXE";'
-    '"STRUCTURE_EXERCICE";"SPECIALITE";"ACCUEIL";"ITINERANCE";"MODE_GESTION";"SSTYPHEB";'
-    '"TYPE";"TYPERESTO";"IMPLANTATION_STATION";"GPL";"CAPACITE";"INDIC_CAPA";"NBEQUIDENT";'
-    '"INDIC_NBEQUIDENT";"NBSALLES";"INDIC_NBSALLES";"NBLIEUX";"INDIC_NBLIEUX";"NB_PDC";'
-    '"INDIC_NB_PDC";"NB_PDC_PA";"INDIC_NB_PDC_PA";"NB_PDC_ACCELEREE";'
-    '"INDIC_NB_PDC_ACCELEREE";"NB_PDC_LENTE";"INDIC_NB_PDC_LENTE";"NB_PDC_RAPIDE";'
-    '"INDIC_NB_PDC_RAPIDE";"NB_PDC_ULTRARAPIDE";"INDIC_NB_PDC_ULTRARAPIDE";"NB_JOURS_OUVERT";'
-    '"INDIC_NB_JOURS_OUVERT";"LAMBERT_X";"LAMBERT_Y";"LONGITUDE";"LATITUDE";"QUALITE_XY";'
-    '"EPSG";"QUALITE_GEOLOC";"TR_DIST_PRECISION";"DCIRIS";"QUALI_IRIS";"IRISEE";"QP2024";'
-    '"QUALI_QP2024";"QP2015";"QUALI_QP2015";"QVA";"QUALI_QVA";"ZUS";"QUALI_ZUS";"EPCI";'
-    '"UU2020";"BV2022";"AAV2020";"DENS3";"DENS7"'
-)
-"""formats.md §1.1: the first line of BPE25.csv, verbatim (95 double-quoted names)."""
-
-COLUMNS_2025 = tuple(name.strip('"') for name in _HEADER_2025.split(";"))
-
-COLUMNS_2024 = tuple(
-    c
-    for c in COLUMNS_2025
-    if c not in ("APET", "SECTEUR", "TYPERESTO", "GPL", "QP2015", "QUALI_QP2015")
-)
-"""formats.md §1.2: the 2025 header minus six columns (89 columns)."""
-
-_NAMES_2023 = (
-    "AN NOMRS CNOMRS NUMVOIE INDREP TYPVOIE LIBVOIE CADR LIBCOM CODPOS DEPCOM DEP REG DOM SDOM "
-    "TYPEQU SIRET STATUT_DIFFUSION CANTINE INTERNAT RPI EP CL_PGE SECT ACCES_AIRE_PRATIQUE "
-    "ACCES_LIBRE ACCES_SANITAIRE ACCES_VESTIAIRE CAPACITE_D_ACCUEIL PRES_DOUCHE PRES_SANITAIRE "
-    "SAISONNIER COUVERT ECLAIRE CATEGORIE MULTIPLEXE ACCUEIL ITINERANCE MODE_GESTION SSTYPHEB "
-    "TYPE CAPACITE INDIC_CAPA NBEQUIDENT INDIC_NBEQUIDENT NBSALLES INDIC_NBSALLES NBLIEUX "
-    "INDIC_NBLIEUX LAMBERT_X LAMBERT_Y LONGITUDE LATITUDE QUALITE_XY EPSG QUALITE_GEOLOC "
-    "TR_DIST_PRECISION DCIRIS QUALI_IRIS IRISEE QP2015 QUALI_QP2015 QP QUALI_QP QVA QUALI_QVA "
-    "ZUS QUALI_ZUS EPCI UU2020 BV2022 AAV2020 DENS3 DENS7"
-)
-COLUMNS_2023 = tuple(_NAMES_2023.split())
-"""formats.md §1.3: the 74 columns INSEE's catalogue records for BPE23.csv, in its order."""
-
-_NAMES_2021 = (
-    "AAV2020 AN BV2012 DEP DEPCOM DOM EPCI DCIRIS LAMBERT_X LAMBERT_Y QP QUALI_IRIS QUALI_QP "
-    "QUALI_QVA QUALI_ZFU QUALI_ZUS QUALITE_XY QVA REG SDOM TYPEQU UU2020 ZFU ZUS"
-)
-COLUMNS_2021 = tuple(_NAMES_2021.split())
-"""formats.md §1.4: the old format's 24 columns (bpe21_ensemble_xy.csv)."""
-
-INTEGER_COLUMNS = (
-    "CAPACITE",
-    "NBEQUIDENT",
-    "NBSALLES",
-    "NBLIEUX",
-    "NB_PDC",
-    "NB_PDC_PA",
-    "NB_PDC_ACCELEREE",
-    "NB_PDC_LENTE",
-    "NB_PDC_RAPIDE",
-    "NB_PDC_ULTRARAPIDE",
-    "NB_JOURS_OUVERT",
-    "LAMBERT_X",
-    "LAMBERT_Y",
-)
-DOUBLE_COLUMNS = ("LONGITUDE", "LATITUDE")
-NUMERIC_COLUMNS = frozenset(INTEGER_COLUMNS + DOUBLE_COLUMNS)
-_COUNTS = tuple(c for c in INTEGER_COLUMNS if not c.startswith("LAMBERT"))
-_INDIC = {c: f"INDIC_{'CAPA' if c == 'CAPACITE' else c}" for c in _COUNTS}
 _EMPTY_TEXT = frozenset(("CNOMRS", "NUMVOIE", "INDREP", "TYPVOIE", "LIBVOIE", "CADR", "SIRET"))
-
-# --- Lambert-93 -----------------------------------------------------------------------------------
-
-_E = 0.0818191910428158
-_N = 0.7256077650532670
-_C = 11754255.4261
-_XS = 700000.0
-_YS = 12655612.0499
-_LON0 = math.radians(3.0)
-
-
-def lambert93(latitude: float, longitude: float) -> tuple[int, int]:
-    """(LAMBERT_X, LAMBERT_Y) in metres of a WGS84 point (see the module docstring)."""
-    phi = math.radians(latitude)
-    isometric = math.atanh(math.sin(phi)) - _E * math.atanh(_E * math.sin(phi))
-    radius = _C * math.exp(-_N * isometric)
-    gamma = _N * (math.radians(longitude) - _LON0)
-    x = _XS + radius * math.sin(gamma)
-    y = _YS - radius * math.cos(gamma)
-    return math.floor(x + 0.5), math.floor(y + 0.5)
-
-
-def degrees_text(value: float) -> str:
-    """A coordinate as the BPE writes it: at most 5 decimals, trailing zeros dropped."""
-    text = f"{value:.5f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
 
 # --- the seeds ------------------------------------------------------------------------------------
 
-
-def _seed(name: str) -> list[dict[str, str]]:
-    text = (SEEDS_DIR / f"{name}.csv").read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
-
-
-@cache
-def _typequ() -> dict[str, dict[str, str]]:
-    return {row["typequ"]: row for row in _seed("bpe_typequ")}
-
-
-@cache
-def _gammes_proximite() -> tuple[tuple[str, str], ...]:
-    """(regroupement label, member TYPEQU) of the 2025 gamme de proximité, in the seed's order."""
-    return tuple(
-        (row["libelle_regroupement"], row["typequ"])
-        for row in _seed("bpe_gammes")
-        if row["millesime"] == "2025" and "proximit" in row["gamme"].lower()
-    )
-
-
-@cache
-def _passage() -> frozenset[tuple[str, str, str]]:
-    """(periode, typequ_avant, typequ_apres) of every correspondence of the passage seed."""
-    return frozenset(
-        (row["periode"], row["typequ_avant"], row["typequ_apres"])
-        for row in _seed("bpe_typequ_passage")
-    )
-
-
-def _editions_of(code: str) -> set[int]:
-    row = _typequ().get(code)
-    return {int(e) for e in row["editions"].split(",")} if row else set()
+SEEDS: BpeSeeds = bpe_seeds(SEEDS_DIR)
 
 
 # --- the concepts: one facility kind, its TYPEQU in each edition --------------------------------
@@ -629,16 +503,6 @@ def facility_plan() -> tuple[Facility, ...]:
 # --- checks against the seeds ---------------------------------------------------------------------
 
 
-def _valid_2025(code: str) -> bool:
-    """Evidenced in 2025, a member of the 2025 gamme de proximité, or carried over from 2024."""
-    if 2025 in _editions_of(code) or code in {c for _, c in _gammes_proximite()}:
-        return True
-    renumbered = {
-        before for periode, before, _ in _passage() if periode in ("2024->2025", "2023->2025")
-    }
-    return 2024 in _editions_of(code) and code not in renumbered
-
-
 @cache
 def check_concepts() -> None:
     """Every code of a used concept is valid in its edition, and every change of code between
@@ -653,7 +517,11 @@ def check_concepts() -> None:
             code = concept.code(millesime)
             if code is None:
                 continue
-            valid = _valid_2025(code) if millesime == 2025 else millesime in _editions_of(code)
+            valid = (
+                SEEDS.valid_2025(code)
+                if millesime == 2025
+                else millesime in SEEDS.editions_of(code)
+            )
             if not valid:
                 problems.append(f"{key}: {code} is not a TYPEQU of {millesime}")
         for (before_year, after_year), names in periods.items():
@@ -664,7 +532,7 @@ def check_concepts() -> None:
                     pairs = {("2024->2025", before, after), ("2023->2025", before_2023, after)}
                 else:
                     pairs = {(names[0], before, after)}
-                if not pairs & _passage():
+                if not pairs & SEEDS.passage:
                     problems.append(f"{key}: no {before} -> {after} in the passage seed")
     if problems:
         raise BpeSampleError("BPE sample: " + "; ".join(problems))
@@ -688,7 +556,7 @@ class Place:
     def lambert(self) -> tuple[int | None, int | None]:
         if self.latitude is None or self.longitude is None:
             return None, None
-        return lambert93(self.latitude, self.longitude)
+        return lambert93_point(self.latitude, self.longitude)
 
 
 def place(facility: Facility) -> Place:
@@ -785,14 +653,14 @@ def _siret(facility: Facility, zoning: Zoning) -> str:
     if facility.concept in _PUBLIC and facility.anomaly != "unknown_commune":
         siren = str(commune_siren(facility.commune))
         body = f"{siren}{(facility.number + 1) * 10 + len(facility.concept) % 10:04d}"
-        return body + _luhn_digit(body)
+        return body + luhn_digit(body)
     if facility.concept in _PRIVATE_WITH_SIRET:
         rng = random.Random(f"{SEED}-bpe-siret-{facility.ident}")
         if rng.random() < 0.8:
             siren = f"999{rng.randrange(100000):05d}"
-            siren += _luhn_digit(siren)
+            siren += luhn_digit(siren)
             body = f"{siren}0001"
-            return body + _luhn_digit(body)
+            return body + luhn_digit(body)
     return ""
 
 
@@ -923,7 +791,7 @@ def _record(facility: Facility, millesime: int) -> dict[str, Cell]:
     for column in ("QP2024", "QP2015", "QP", "QVA", "ZUS"):
         record[column] = "CSZ"
     record.update(_attributes(facility, concept, millesime))
-    for count, indic in _INDIC.items():
+    for count, indic in INDIC_COLUMNS.items():
         record[indic] = "0" if record.get(count) is None else "1"
     return record
 
@@ -950,28 +818,8 @@ def _current_rows(millesime: int, columns: Sequence[str]) -> list[list[Cell]]:
     return [row for *_, row in sorted(rows, key=lambda r: r[:3])]
 
 
-def _quoted_csv(columns: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """BPE 2023+ CSV: `;`, every text field double-quoted (empty ones too), numbers bare."""
-
-    def cell(column: str, value: Cell) -> str:
-        if column in NUMERIC_COLUMNS:
-            if value is None:
-                return ""
-            return degrees_text(float(value)) if column in DOUBLE_COLUMNS else str(value)
-        return '"' + str(value).replace('"', '""') + '"'
-
-    lines = [";".join(f'"{c}"' for c in columns)]
-    lines += [";".join(cell(c, v) for c, v in zip(columns, row, strict=True)) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
 def _parquet(columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
     """Typed Parquet written by DuckDB (text, INTEGER counts and metres, DOUBLE degrees)."""
-
-    def sql_type(column: str) -> str:
-        if column in INTEGER_COLUMNS:
-            return "INTEGER"
-        return "DOUBLE" if column in DOUBLE_COLUMNS else "VARCHAR"
 
     definition = ", ".join(f'"{c}" {sql_type(c)}' for c in columns)
     with tempfile.TemporaryDirectory() as folder:
@@ -1021,7 +869,7 @@ def _sentence(label: str) -> str:
 
 
 def _varmod_2021(codes: Iterable[str]) -> list[list[Cell]]:
-    seed = _typequ()
+    seed = SEEDS.typequ
     codes = sorted(set(codes))
     rows: list[list[Cell]] = [
         ["AN", "2021", "Année de la base"],
@@ -1055,7 +903,7 @@ def bpe(millesime: int) -> bytes:
     if millesime in (2023, 2024):
         columns = COLUMNS_2024 if millesime == 2024 else COLUMNS_2023
         member = f"BPE{millesime % 100}.csv"
-        return zip_bytes([(member, _quoted_csv(columns, _current_rows(millesime, columns)))])
+        return zip_bytes([(member, quoted_csv(columns, _current_rows(millesime, columns)))])
     if millesime == 2021:
         rows = _old_rows()
         data = csv_bytes(COLUMNS_2021, rows, separator=";", crlf=True, encoding="latin-1")
@@ -1086,81 +934,13 @@ def codes_used(millesime: int) -> list[str]:
 def bpe_nomenclature(millesime: int, used: Iterable[str] | None = None) -> bytes:
     """`TYPEQU_2025.csv`: the codes the seed evidences for the edition, plus those the BPE uses
     (by default the sample's, except the deliberately unknown B999), with the seed's labels."""
-    seed = _typequ()
-    codes = {c for c, row in seed.items() if str(millesime) in row["editions"].split(",")}
-    codes |= {c for c in (codes_used(millesime) if used is None else used) if c in seed}
-    rows = [
-        [c, seed[c]["libelle"], seed[c]["libelle_sdom"], seed[c]["libelle_dom"]]
-        for c in sorted(codes)
-    ]
-    header = ["TYPEQU", "Libelle_TYPEQU", "Libelle_SDOM", "Libelle_DOM"]
-    return csv_bytes(header, rows, separator=";")
-
-
-GAMME_LABELS = {
-    "proximite": "Gamme de proximité",
-    "intermediaire": "Gamme intermédiaire",
-    "superieure": "Gamme supérieure",
-    "hors": "Hors Gamme",
-}
-GAMMES_HEADER = (
-    "TYPEQU_REGROUPEMENT",
-    "LIBELLE_TYPEQU_REGROUPEMENT",
-    "TYPEQU",
-    "LIBELLE_TYPEQU",
-    "GAMME",
-    "SDOM",
-    "LIBELLE_SDOM",
-    "DOM",
-    "LIBELLE_DOM",
-)
-
-
-GammeEntry = tuple[str, str, str, str]
-"""(regroupement, its label, member typequ, gamme)."""
-
-
-def proximite_entries() -> list[GammeEntry]:
-    """The seed's 26 regroupements of the gamme de proximité, one entry per member type;
-    multi-type regroupements are coded AR01, BR01... by domaine."""
-    members: dict[str, list[str]] = {}
-    for label, code in _gammes_proximite():
-        members.setdefault(label, []).append(code)
-    per_domain: dict[str, int] = {}
-    entries: list[GammeEntry] = []
-    for label, codes in members.items():
-        if len(codes) > 1:
-            per_domain[codes[0][0]] = per_domain.get(codes[0][0], 0) + 1
-            group = f"{codes[0][0]}R{per_domain[codes[0][0]]:02d}"
-        else:
-            group = codes[0]
-        entries += [(group, label, code, "proximite") for code in codes]
-    return entries
-
-
-def gamme_rows(entries: list[GammeEntry]) -> list[list[Cell]]:
-    """The workbook's rows for the entries, with the seed's type, sous-domaine, domaine labels."""
-    seed = _typequ()
-    return [
-        [
-            group,
-            label,
-            code,
-            seed[code]["libelle"],
-            GAMME_LABELS[gamme],
-            code[:2],
-            seed[code]["libelle_sdom"],
-            code[0],
-            seed[code]["libelle_dom"],
-        ]
-        for group, label, code, gamme in entries
-    ]
+    return SEEDS.nomenclature_csv(millesime, codes_used(millesime) if used is None else used)
 
 
 def gammes_rows(millesime: int) -> list[list[Cell]]:
     """One row per member type: the seed's 26 proximité regroupements, then the sample's
     intermédiaire, supérieure and hors-gamme types."""
-    entries = proximite_entries()
+    entries: list[GammeEntry] = SEEDS.proximite_entries()
     for gamme, keys in (
         ("intermediaire", INTERMEDIAIRE),
         ("superieure", SUPERIEURE),
@@ -1170,18 +950,9 @@ def gammes_rows(millesime: int) -> list[list[Cell]]:
             code = CONCEPTS[key].code(millesime)
             assert code is not None
             entries.append((code, _REGROUPEMENT_LABELS[key], code, gamme))
-    return gamme_rows(entries)
+    return SEEDS.gamme_rows(entries)
 
 
 def bpe_gammes(millesime: int) -> bytes:
     """`BPE_gammes_equipements_YYYY.xlsx`: one sheet, three title rows, then the header."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"Gammes {millesime}"
-    sheet.append([f"Gammes d'équipements {millesime}"])
-    sheet.append([f"Source : Insee, Base permanente des équipements (BPE) {millesime}"])
-    sheet.append([])
-    sheet.append(list(GAMMES_HEADER))
-    for row in gammes_rows(millesime):
-        sheet.append(row)
-    return xlsx_bytes(workbook)
+    return openpyxl_bytes([gammes_sheet(millesime, gammes_rows(millesime))])

@@ -104,8 +104,6 @@ _AIN_NAMES = (
     ("Rive-Basse", "0"),
 )
 
-ARTICLES = {"0": "", "1": "", "2": "Le ", "3": "La ", "4": "Les ", "5": "L'"}
-
 
 def _communes() -> tuple[Commune, ...]:
     rng = random.Random(SEED)

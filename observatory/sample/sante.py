@@ -41,11 +41,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-
-from observatory.sample.files import csv_bytes, upper_ascii
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.names import ARTICLES, poste_name
+from observatory.formats.sante import (
+    AMELI_AGES,
+    AMELI_ALL_AGES,
+    AMELI_HEADER,
+    AMELI_UNKNOWN_AGE,
+    CATEGORIES,
+    DREES_BANDS,
+    DREES_FIRST_YEAR,
+    DREES_SEXES,
+    GP_ALL,
+    GP_HORS_MEP,
+    MODES,
+    PROFESSIONS,
+    RPPS_HEADER,
+    SAVOIR_FAIRE,
+    SECTEURS,
+    SECTIONS_PHARMACIENS,
+    drees_sheets,
+)
+from observatory.formats.xlsx_openpyxl import openpyxl_bytes
 from observatory.sample.geography import (
-    ARTICLES,
     COMMUNES,
     DEPARTEMENTS,
     REGIONS,
@@ -53,7 +71,6 @@ from observatory.sample.geography import (
     geography,
     population,
 )
-from observatory.sample.zonages import xlsx_bytes
 
 _DEPARTEMENT = {d.code: d for d in DEPARTEMENTS}
 _REGION = {r.code: r for r in REGIONS}
@@ -84,110 +101,10 @@ def _density(effectif: int, inhabitants: int) -> float:
 
 # --- ANS: ps-libreacces-personne-activite.txt -----------------------------------------------------
 
-RPPS_HEADER = (
-    "Type d'identifiant PP",
-    "Identifiant PP",
-    "Identification nationale PP",
-    "Code civilité d'exercice",
-    "Libellé civilité d'exercice",
-    "Code civilité",
-    "Libellé civilité",
-    "Nom d'exercice",
-    "Prénom d'exercice",
-    "Code profession",
-    "Libellé profession",
-    "Code catégorie professionnelle",
-    "Libellé catégorie professionnelle",
-    "Code type savoir-faire",
-    "Libellé type savoir-faire",
-    "Code savoir-faire",
-    "Libellé savoir-faire",
-    "Code mode exercice",
-    "Libellé mode exercice",
-    "Numéro SIRET site",
-    "Numéro SIREN site",
-    "Numéro FINESS site",
-    "Numéro FINESS établissement juridique",
-    "Identifiant technique de la structure",
-    "Raison sociale site",
-    "Enseigne commerciale site",
-    "Complément destinataire (coord. structure)",
-    "Complément point géographique (coord. structure)",
-    "Numéro Voie (coord. structure)",
-    "Indice répétition voie (coord. structure)",
-    "Code type de voie (coord. structure)",
-    "Libellé type de voie (coord. structure)",
-    "Libellé Voie (coord. structure)",
-    "Mention distribution (coord. structure)",
-    "Bureau cedex (coord. structure)",
-    "Code postal (coord. structure)",
-    "Code commune (coord. structure)",
-    "Libellé commune (coord. structure)",
-    "Code pays (coord. structure)",
-    "Libellé pays (coord. structure)",
-    "Téléphone (coord. structure)",
-    "Téléphone 2 (coord. structure)",
-    "Télécopie (coord. structure)",
-    "Adresse e-mail (coord. structure)",
-    "Code Département (structure)",
-    "Libellé Département (structure)",
-    "Ancien identifiant de la structure",
-    "Autorité d'enregistrement",
-    "Code secteur d'activité",
-    "Libellé secteur d'activité",
-    "Code section tableau pharmaciens",
-    "Libellé section tableau pharmaciens",
-    "Code rôle",
-    "Libellé rôle",
-    "Code genre activité",
-    "Libellé genre activité",
-)
-
-PROFESSIONS = {
-    "10": ("Médecin", "CNOM/CNOM/ARS", True),  # (label, authority, civilité "Docteur")
-    "21": ("Pharmacien", "CNOP/CNOP/ARS", False),
-    "26": ("Audioprothésiste", "ARS/Variable/Variable", False),
-    "28": ("Opticien-Lunetier", "ARS/Variable/Variable", False),
-    "40": ("Chirurgien-dentiste", "CNOCD/CNOCD/ARS", True),
-    "50": ("Sage-femme", "CNOSF/CNOSF/ARS", False),
-    "60": ("Infirmier", "ONI/ONI/ARS", False),
-    "70": ("Masseur-kinésithérapeute", "CNOMK/CNOMK/ARS", False),
-}
-CATEGORIES = {"C": "Civil", "M": "Militaire"}
-MODES = {"L": "Libéral", "S": "Salarié"}
-SECTEURS = {
-    "SA01": "Etablissement Public de santé",
-    "SA05": "Centre de santé",
-    "SA07": "Cabinet individuel",
-    "SA08": "Cabinet de groupe",
-    "SA33": "Pharmacie d'officine",
-    "SA42": "Appareillage médical",
-}
-SAVOIR_FAIRE = {  # code -> (type code, type label, label)
-    "SM26": ("S", "Spécialité ordinale", "Qualifié en Médecine Générale"),
-    "SM53": ("S", "Spécialité ordinale", "Spécialiste en Médecine Générale"),
-    "SM54": ("S", "Spécialité ordinale", "Médecine Générale"),
-    "SM04": ("S", "Spécialité ordinale", "Cardiologie et maladies vasculaires"),
-    "SM38": ("S", "Spécialité ordinale", "Ophtalmologie"),
-    "SM40": ("S", "Spécialité ordinale", "Pédiatrie"),
-    "SM42": ("S", "Spécialité ordinale", "Psychiatrie"),
-    "CAPA08": ("CAPA", "Capacité", "Gérontologie"),
-}
-SECTIONS_PHARMACIENS = {
-    "A": "Pharmacien titulaire d'officine",
-    "D": "Pharmacien adjoint, remplaçant ou gérant",
-}
 CEDEX_WITHOUT_COMMUNE = "01904"
 """The CEDEX code of the one site known only by it: La Poste does not list it (quarantine)."""
 POSTCODE_ONLY = "01992"
 """The postcode of the one GP site without a commune code: it serves commune 01922 alone."""
-
-
-def _poste_name(name: str) -> str:
-    """La Poste's spelling: upper case, no accents or hyphens, SAINT(E) abbreviated."""
-    words = upper_ascii(name).split()
-    short = {"SAINT": "ST", "SAINTE": "STE"}
-    return " ".join(short.get(w, w) for w in words)
 
 
 @dataclass(frozen=True)
@@ -214,7 +131,7 @@ def _site(key: str, name: str, secteur: str, where: str, address: str, **extra) 
     The `Bureau cedex` town is La Poste's name of the commune (or `bureau=` when given)."""
     commune, postcode = where.split("/")
     number, kind, street = address.split(" ", 2)
-    bureau = extra.pop("bureau", None) or _poste_name(_bureau_town(commune))
+    bureau = extra.pop("bureau", None) or poste_name(_bureau_town(commune))
     return Site(
         key,
         name,
@@ -528,15 +445,15 @@ def codes_postaux(millesime: int) -> bytes:
         if commune.code in parents:
             continue
         if commune.typecom == "ARM":
-            city = _poste_name(geo.names[commune.parent or ""])
+            city = poste_name(geo.names[commune.parent or ""])
             name, acheminement = f"{city} {int(commune.code[3:]) - 80:02d}", city
         else:
-            name = _poste_name(ARTICLES[commune.tncc] + geo.names[commune.code])
+            name = poste_name(ARTICLES[commune.tncc] + geo.names[commune.code])
             acheminement = name
         entries = [(p, "") for p in POSTCODES[commune.code]]
         for old in sorted(absorbed_by.get(commune.code, [])):
             old_commune = _COMMUNE[old]
-            old_name = _poste_name(ARTICLES[old_commune.tncc] + old_commune.name)
+            old_name = poste_name(ARTICLES[old_commune.tncc] + old_commune.name)
             entries += [(p, old_name) for p in POSTCODES[old]]
         for postcode, ligne_5 in entries:
             rows.append([commune.code, name, postcode, acheminement, ligne_5])
@@ -554,40 +471,7 @@ def codes_postaux(millesime: int) -> bytes:
 
 # --- data.ameli: demographie-effectifs-et-les-densites.csv --------------------------------------
 
-AMELI_HEADER = (
-    "annee",
-    "profession_sante",
-    "region",
-    "libelle_region",
-    "departement",
-    "libelle_departement",
-    "classe_age",
-    "libelle_classe_age",
-    "libelle_sexe",
-    "effectif",
-    "densite",
-    "vision_generale_all",
-    "vision_generale_prescriptions",
-    "vision_profession_territoire",
-)
-AMELI_AGES = (  # (classe_age, libelle_classe_age); only `tout_age` is a verified code
-    ("moins_25", "moins de 25 ans"),
-    ("25_29", "de 25 à 29 ans"),
-    ("30_34", "de 30 à 34 ans"),
-    ("35_39", "de 35 à 39 ans"),
-    ("40_44", "de 40 à 44 ans"),
-    ("45_49", "de 45 à 49 ans"),
-    ("50_54", "de 50 à 54 ans"),
-    ("55_59", "de 55 à 59 ans"),
-    ("60_64", "de 60 à 64 ans"),
-    ("65_69", "de 65 à 69 ans"),
-    ("70_plus", "70 ans et plus"),
-)
-AMELI_UNKNOWN_AGE = ("inconnu", "âge inconnu")
-AMELI_ALL_AGES = ("tout_age", "Tout âge")
 AMELI_YEARS = (2022, 2023, 2024)
-GP_ALL = "Ensemble des médecins généralistes"
-GP_HORS_MEP = "Médecins généralistes (hors médecins à expertise particulière - MEP)"
 
 # GPs (ensemble) per département and year, by the 11 age classes: hand-set so the shares aged
 # 60 and over are known: 2024 -> 01: 4/11 (36 %), 69: 2/8 (25 %), 2A: 2/4 (50 %).
@@ -753,21 +637,6 @@ def demographie_ameli(millesime: int) -> bytes:
 
 # --- DREES: Medecins_RPPS_2012-2026.xlsx --------------------------------------------------------
 
-DREES_FIRST_YEAR = 2012
-DREES_BANDS = (
-    "01-moins de 30 ans",
-    "02-entre 30 et 34 ans",
-    "03-entre 35 et 39 ans",
-    "04-entre 40 et 44 ans",
-    "05-entre 45 et 49 ans",
-    "06-entre 50 et 54 ans",
-    "07-entre 55 et 59 ans",
-    "08-entre 60 et 64 ans",
-    "09-entre 65 et 69 ans",
-    "10-entre 70 et 74 ans",
-    "11- 75 ans et plus",
-)
-DREES_SEXES = ("0-Ensemble", "1-Hommes", "2-Femmes")
 DREES_DEPARTEMENTS = {  # the real files write some codes with a space before the dash
     "01": "001-Ain-" + SAMPLE_MARK,
     "69": "069-Rhône-" + SAMPLE_MARK,
@@ -860,18 +729,6 @@ def _drees_table(last_year: int) -> list[tuple[list[str], dict[int, int], bool]]
     return rows
 
 
-_DREES_COLUMNS = (
-    "territoire",
-    "region",
-    "departement",
-    "specialites_agregees",
-    "specialites",
-    "exercice",
-    "tranche_age",
-    "sexe",
-)
-
-
 def demographie_drees(millesime: int) -> bytes:
     """The médecins workbook of edition `millesime` (years 2012 to `millesime`)."""
     years = list(range(DREES_FIRST_YEAR, millesime + 1))
@@ -880,31 +737,8 @@ def demographie_drees(millesime: int) -> bytes:
     inhabitants["000"] = {y: sum(inhabitants[d][y] for d in DREES_DEPARTEMENTS) for y in years}
     code_of = {label: dep for dep, label in DREES_DEPARTEMENTS.items()} | {"000-Ensemble": "000"}
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Lisez-moi"
-    for line in (
-        f"La démographie des médecins (RPPS) de {DREES_FIRST_YEAR} à {millesime}",
-        "Source : DREES, RPPS ; traitements DREES. Échantillon synthétique : territoires et "
-        "effectifs inventés pour les tests.",
-        "Champ : médecins actifs au 1er janvier de chaque année, France entière, tous modes "
-        "d'exercice (libéral et salarié).",
-        "Effectifs : nombre de médecins ; Densités : nombre de médecins pour 100 000 habitants.",
-        "ND : donnée non diffusée (secret statistique).",
-    ):
-        sheet.append([line])
-
-    for title, prefix, density in (("Effectifs", "effectif", False), ("Densités", "densite", True)):
-        sheet = workbook.create_sheet(title)
-        what = "Densité de médecins pour 100 000 habitants" if density else "Effectifs de médecins"
-        sheet.append(
-            [
-                f"{what} par territoire, spécialité, mode d'exercice, tranche d'âge et sexe, "
-                f"{DREES_FIRST_YEAR}-{millesime}"
-            ]
-        )
-        sheet.append(["Source : DREES, RPPS. Échantillon synthétique."])
-        sheet.append([*_DREES_COLUMNS, *(f"{prefix}_{y}" for y in years)])
+    tables: dict[bool, list[list[object]]] = {False: [], True: []}
+    for density, rows in tables.items():
         for labels, per_year, masked in table:
             dep = code_of[labels[2]]
             cells: list[object] = []
@@ -915,5 +749,12 @@ def demographie_drees(millesime: int) -> bytes:
                     cells.append(_density(per_year[year], inhabitants[dep][year]))
                 else:
                     cells.append(per_year[year])
-            sheet.append([*labels, *cells])
-    return xlsx_bytes(workbook)
+            rows.append([*labels, *cells])
+    sheets = drees_sheets(
+        millesime,
+        tables[False],
+        tables[True],
+        mark="Échantillon synthétique",
+        invented_for="les tests",
+    )
+    return openpyxl_bytes(sheets)

@@ -7,9 +7,10 @@ comma-separated with every field quoted; `donnees_communes.csv` is `;`-separated
 
 from __future__ import annotations
 
-from observatory.sample.files import csv_bytes, upper_ascii, zip_bytes
+from observatory.formats.archive import zip_bytes
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.names import ARTICLES, cog_names
 from observatory.sample.geography import (
-    ARTICLES,
     COMMUNES,
     DEPARTEMENTS,
     MERGERS,
@@ -29,11 +30,6 @@ def _ctcd(departement: str) -> str:
     return "20R" if departement in ("2A", "2B") else f"{departement}D"
 
 
-def _names(name: str, tncc: str) -> tuple[str, str, str]:
-    """(NCC, NCCENR, LIBELLE) from a name without article and its TNCC."""
-    return upper_ascii(name), name, f"{ARTICLES[tncc]}{name}"
-
-
 def cog_communes(year: int) -> bytes:
     geo = geography(year)
     rows = []
@@ -51,7 +47,7 @@ def cog_communes(year: int) -> bytes:
                     _ctcd(dep.code),
                     commune.arrondissement,
                     commune.tncc,
-                    *_names(name, commune.tncc),
+                    *cog_names(name, commune.tncc),
                     commune.canton,
                     commune.parent or "",
                 ],
@@ -60,7 +56,7 @@ def cog_communes(year: int) -> bytes:
     for code, name, parent in geo.delegated:
         tncc = _COMMUNE[code].tncc
         rows.append(
-            ((code, 1), ["COMD", code, "", "", "", "", tncc, *_names(name, tncc), "", parent])
+            ((code, 1), ["COMD", code, "", "", "", "", tncc, *cog_names(name, tncc), "", parent])
         )
     header = [
         "TYPECOM",
@@ -81,13 +77,15 @@ def cog_communes(year: int) -> bytes:
 
 def cog_departements(year: int) -> bytes:
     header = ["DEP", "REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"]
-    rows = [[d.code, d.region, d.cheflieu, d.tncc, *_names(d.name, d.tncc)] for d in DEPARTEMENTS]
+    rows = [
+        [d.code, d.region, d.cheflieu, d.tncc, *cog_names(d.name, d.tncc)] for d in DEPARTEMENTS
+    ]
     return csv_bytes(header, rows, separator=",", quote_all=True)
 
 
 def cog_regions(year: int) -> bytes:
     header = ["REG", "CHEFLIEU", "TNCC", "NCC", "NCCENR", "LIBELLE"]
-    rows = [[r.code, r.cheflieu, "0", *_names(r.name, "0")] for r in REGIONS]
+    rows = [[r.code, r.cheflieu, "0", *cog_names(r.name, "0")] for r in REGIONS]
     return csv_bytes(header, rows, separator=",", quote_all=True)
 
 
@@ -102,11 +100,11 @@ def _movement(
         type_av,
         code_av,
         tncc_av,
-        *_names(name_av, tncc_av),
+        *cog_names(name_av, tncc_av),
         type_ap,
         code_ap,
         tncc_ap,
-        *_names(name_ap, tncc_ap),
+        *cog_names(name_ap, tncc_ap),
     ]
 
 

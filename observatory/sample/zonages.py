@@ -11,19 +11,19 @@ Workbooks are written with fixed document dates and zip timestamps so they are b
 
 from __future__ import annotations
 
-import datetime
-import io
 import json
 import random
-import zipfile
 from collections.abc import Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
-
-from observatory.sample.files import Cell, csv_bytes, zip_bytes
+from observatory.formats.appartenance import NO_EPT, appartenance_sheets, member_name
+from observatory.formats.archive import zip_bytes
+from observatory.formats.census import census_dictionary_csv, census_header, decimal
+from observatory.formats.delimited import csv_bytes
+from observatory.formats.epcicom import epcicom_sheet
+from observatory.formats.names import libelle
+from observatory.formats.siren import commune_siren
+from observatory.formats.xlsx_openpyxl import openpyxl_bytes
 from observatory.sample.geography import (
-    ARTICLES,
     BASSINS_DE_VIE,
     COMMUNES,
     CUSTOM_LEVEL,
@@ -39,28 +39,12 @@ from observatory.sample.geography import (
     population,
 )
 
-WORKBOOK_TIME = datetime.datetime(2025, 12, 26, 9, 0, 0)
-"""Fixed created/modified date of every sample workbook: the same sample gives the same bytes."""
-
 _DEPARTEMENT = {d.code: d for d in DEPARTEMENTS}
 _REGION = {r.code: r for r in REGIONS}
 _COMMUNE = {c.code: c for c in COMMUNES}
 _DEPARTEMENT_ORDER = {d.code: i for i, d in enumerate(DEPARTEMENTS)}  # DGCL: Corsica last
 
 # --- shared helpers -----------------------------------------------------------------------------
-
-
-def xlsx_bytes(workbook: Workbook) -> bytes:
-    """The workbook as .xlsx bytes with fixed document dates and fixed zip member dates."""
-    workbook.properties.creator = "observatory sample"
-    workbook.properties.created = WORKBOOK_TIME
-    workbook.properties.modified = WORKBOOK_TIME
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).write_data()  # save_workbook() would stamp "now"
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
-        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
-    return zip_bytes(members)
 
 
 def _ctcd(departement: str) -> str:
@@ -71,7 +55,7 @@ def _libelle(geo: Geography, commune: Commune) -> str:
     """The COG LIBELLE (article included) of a commune or arrondissement in `geo`."""
     if commune.typecom == "ARM":
         return commune.name
-    return f"{ARTICLES[commune.tncc]}{geo.names[commune.code]}"
+    return libelle(geo.names[commune.code], commune.tncc)
 
 
 def _place(geo: Geography, original: str) -> str:
@@ -103,22 +87,6 @@ def _commune_populations(geo: Geography, millesime: int) -> dict[str, tuple[int,
 # --- DGCL: epcicomYYYY.xlsx ---------------------------------------------------------------------
 
 _MODE_FINANC = {"200999903": "FA"}  # the other CC levies the FPU, as most do
-
-
-def _luhn_digit(digits: str) -> str:
-    """The check digit that makes `digits + digit` pass the Luhn test (as every SIREN does)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return str((10 - total % 10) % 10)
-
-
-def commune_siren(code: str) -> int:
-    """SIREN of a commune: 21 + département (2A -> 20) + 0 + commune number + check digit."""
-    departement = "20" if code[:2] in ("2A", "2B") else code[:2]
-    body = f"21{departement}0{code[2:]}"
-    return int(body + _luhn_digit(body))
 
 
 def epci_composition(millesime: int) -> bytes:
@@ -160,77 +128,11 @@ def epci_composition(millesime: int) -> bytes:
                 ]
             )
     rows.sort(key=lambda r: (_DEPARTEMENT_ORDER[r[0]], r[1], -r[12], r[9]))
-    header = [
-        "dept",
-        "siren",
-        "raison_sociale",
-        "nature_juridique",
-        "mode_financ",
-        "nb_membres",
-        "total_pop_tot",
-        "total_pop_mun",
-        "dep_com",
-        "insee",
-        "siren_membre",
-        "nom_membre",
-        f"ptot_{column_year}",
-        f"pmun_{column_year}",
-    ]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"Epcicom{column_year}"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    for row_cells in sheet.iter_rows(min_row=2, min_col=7, max_col=14):
-        for cell in row_cells:
-            if cell.column in (7, 8, 13, 14):
-                cell.number_format = "#,##0"
-    sheet.auto_filter.ref = f"A1:N{len(rows) + 1}"
-    return xlsx_bytes(workbook)
+    return openpyxl_bytes([epcicom_sheet(column_year, rows)])
 
 
 # --- INSEE: table d'appartenance géographique ---------------------------------------------------
 
-_TAGC_CODES = [
-    "CODGEO",
-    "LIBGEO",
-    "DEP",
-    "CTCD",
-    "REG",
-    "EPCI",
-    "EPT",
-    "ARR",
-    "CANOV",
-    "ZE2020",
-    "UU2020",
-    "AAV2020",
-    "BV2022",
-]
-_TAGC_LABELS = {
-    "CODGEO": ("Code géographique", "Code géographique de la commune"),
-    "LIBGEO": ("Libellé géographique", "Libellé géographique de la commune"),
-    "DEP": ("Département", "Code géographique du département"),
-    "CTCD": (
-        "Collectivité territoriale ayant les compétences départementales",
-        "Code géographique de la collectivité territoriale ayant les compétences départementales",
-    ),
-    "REG": ("Région", "Code géographique de la région"),
-    "EPCI": ("Intercommunalité - Métropole", "Code géographique de l'intercommunalité"),
-    "EPT": ("Établissement public territorial", "Code géographique de l'EPT"),
-    "ARR": ("Arrondissement", "Code géographique de l'arrondissement"),
-    "CANOV": ("Canton-ou-ville", "Code géographique du canton-ou-ville"),
-    "ZE2020": ("Zone d'emploi 2020", "Code géographique de la zone d'emploi 2020"),
-    "UU2020": ("Unité urbaine 2020", "Code géographique de l'unité urbaine 2020"),
-    "AAV2020": (
-        "Aire d'attraction des villes 2020",
-        "Code géographique de l'aire d'attraction des villes 2020",
-    ),
-    "BV2022": ("Bassin de vie 2022", "Code géographique du bassin de vie 2022"),
-    "COM": ("Commune englobante", "Code géographique de la commune englobante"),
-    "NIVGEO": ("Niveau géographique", "Niveau géographique de l'objet"),
-    "NB_COM": ("Nombre communes", "Nombre de communes contenues dans l'objet géographique"),
-}
 # Invented study zonings, well-formed but outside the ranges real codes use.
 _ZE2020 = {"01": "8490", "69": "8491", "2A": "9490"}
 _URBAN = {"01901": "01990", "01902": "01990", "69901": "69990", "69902": "69990", "2A901": "2A990"}
@@ -256,8 +158,8 @@ def _tagc_row(geo: Geography, commune: Commune, epci: dict[str, str], bv: dict[s
         dep.code,
         _ctcd(dep.code),
         dep.region,
-        epci.get(commune.code, "ZZZZZZZZZ"),
-        "ZZZZZZZZZ",
+        epci.get(commune.code, NO_EPT),
+        NO_EPT,
         commune.arrondissement,
         commune.canton,
         _ZE2020[dep.code],
@@ -265,24 +167,6 @@ def _tagc_row(geo: Geography, commune: Commune, epci: dict[str, str], bv: dict[s
         _AAV2020[dep.code] if commune.code in _AAV_MEMBERS else "000",
         bv[commune.code],
     ]
-
-
-def _titled_sheet(sheet, year: int, title: str, codes: Sequence[str], labels: Sequence[str]):
-    sheet.append([f"Liste des communes au 1er janvier {year}"])
-    sheet.append([title])
-    sheet.append([f"Mise en ligne le 18/03/{year}       Géographie au 01/01/{year}"])
-    sheet.append(["Source(s) : Insee, Code officiel géographique"])
-    sheet.append(list(labels))
-    sheet.append(list(codes))
-
-
-def _table(sheet, rows: Sequence[Sequence[Cell]], width: int) -> None:
-    """Data rows from row 7, then the one empty, formatted row the real sheets end with."""
-    for row in rows:
-        sheet.append(list(row))
-    last = sheet.max_row + 1
-    for column in range(1, width + 1):
-        sheet.cell(row=last, column=column).number_format = "@"
 
 
 def appartenance_geo(millesime: int) -> bytes:
@@ -294,24 +178,6 @@ def appartenance_geo(millesime: int) -> bytes:
     arms = sorted((c for c in geo.communes if c.typecom == "ARM"), key=lambda c: c.code)
     com_rows = [_tagc_row(geo, c, epci, bv) for c in communes]
     arm_rows = [[*_tagc_row(geo, c, epci, bv), c.parent] for c in arms]
-
-    labels = [_TAGC_LABELS[c][0] for c in _TAGC_CODES]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "COM"
-    _titled_sheet(sheet, millesime, "France - Communes", _TAGC_CODES, labels)
-    _table(sheet, com_rows, len(_TAGC_CODES))
-
-    sheet = workbook.create_sheet("ARM")
-    codes = [*_TAGC_CODES, "COM"]
-    _titled_sheet(
-        sheet,
-        millesime,
-        "France - Arrondissements municipaux",
-        codes,
-        [*labels, _TAGC_LABELS["COM"][0]],
-    )
-    _table(sheet, arm_rows, len(codes))
 
     counts: dict[tuple[str, str], int] = {}
     for row in com_rows:
@@ -335,41 +201,14 @@ def appartenance_geo(millesime: int) -> bytes:
     }
     zones = [[level, code, names[level][code], count] for (level, code), count in counts.items()]
     zones.sort(key=lambda z: (z[0], z[1]))
-    sheet = workbook.create_sheet("Zones_supra_communales")
-    zone_codes = ["NIVGEO", "CODGEO", "LIBGEO", "NB_COM"]
-    _titled_sheet(
-        sheet,
+    sheets = appartenance_sheets(
         millesime,
-        "France - Zones supra-communales",
-        zone_codes,
-        ["Niveau géographique", "Code géographique", "Libellé géographique", "Nombre communes"],
-    )
-    _table(sheet, zones, len(zone_codes))
-
-    sheet = workbook.create_sheet("Variables")
-    _titled_sheet(
-        sheet,
-        millesime,
-        "France - Variables",
-        ["VAR_ID", "VAR_LIB", "VAR_LIB_LONG"],
-        ["Code de la variable", "Libellé de la variable", "Libellé long de la variable"],
-    )
-    for code, (short, long) in _TAGC_LABELS.items():
-        sheet.append([code, short, long])
-
-    sheet = workbook.create_sheet("Documentation")
-    _titled_sheet(sheet, millesime, "France - Documentation", [], [])
-    for line in (
-        "Définitions",
+        com_rows,
+        arm_rows,
+        zones,
         "Échantillon synthétique : communes, zonages et codes inventés pour les tests.",
-        "Les zonages d'étude",
-        "Zones d'emploi, unités urbaines et aires d'attraction des villes dans leur version 2020, "
-        "bassins de vie dans leur version 2022, sur la géographie communale en vigueur.",
-    ):
-        sheet.append([line])
-
-    member = f"table-appartenance-geo-communes-{millesime}.xlsx"
-    return zip_bytes([(member, xlsx_bytes(workbook))])
+    )
+    return zip_bytes([(member_name(millesime), openpyxl_bytes(sheets))])
 
 
 # --- geo.api.gouv.fr: /communes JSON ------------------------------------------------------------
@@ -411,27 +250,11 @@ def communes_centroides(millesime: int) -> bytes:
 
 # --- INSEE census: base-ic-evol-struct-pop-YYYY -------------------------------------------------
 
-_BANDS = ("0014", "1529", "3044", "4559", "6074", "75P")
 _MALE_SHARE = (0.512, 0.503, 0.494, 0.492, 0.478, 0.392)
 _CS_MALE_SHARE = (0.71, 0.72, 0.56, 0.49, 0.24, 0.79, 0.46, 0.42)
 _MAIN_TOWN = "01901"
 _OLDEST = "01930"
 _MAIN_TOWN_IRIS = ((1, 0.41), (2, 0.34), (3, 0.25))  # (IRIS number, share of the population)
-
-
-def census_header(millesime: int) -> list[str]:
-    """The 76 columns of formats.md §3.1, prefixed with the census year (P21_, C21_...)."""
-    p, c = f"P{millesime % 100:02d}_", f"C{millesime % 100:02d}_"
-    fine = ("0002", "0305", "0610", "1117", "1824", "2539", "4054", "5564", "6579", "80P")
-    broad = ("0019", "2064", "65P")
-    header = ["IRIS", "COM", "TYP_IRIS", "LAB_IRIS", f"{p}POP"]
-    header += [f"{p}POP{a}" for a in (*fine, *_BANDS, *broad)]
-    for sex in ("H", "F"):
-        header += [f"{p}POP{sex}"] + [f"{p}{sex}{a}" for a in (*_BANDS, *broad)]
-    for who in ("POP", "H", "F"):
-        header += [f"{c}{who}15P"] + [f"{c}{who}15P_CS{k}" for k in range(1, 9)]
-    header += [f"{p}POP_FR", f"{p}POP_ETR", f"{p}POP_IMM", f"{p}PMEN", f"{p}PHORMEN"]
-    return header
 
 
 def _structure(code: str, millesime: int, urban: bool) -> list[float]:
@@ -514,12 +337,6 @@ def _census_values(code: str, millesime: int, pop: float, urban: bool) -> list[f
     return values
 
 
-def _decimal(value: float) -> str:
-    """INSEE's writing of a weighted count: 15 significant digits, `806` when integral."""
-    text = f"{value:.15g}"
-    return "0" if text == "-0" else text
-
-
 def population_ages(millesime: int) -> bytes:
     """`base-ic-evol-struct-pop-YYYY_csv.zip`: the IRIS file (codes of COG YYYY + 2) and its
     dictionary."""
@@ -542,97 +359,12 @@ def population_ages(millesime: int) -> bytes:
             irises = [(f"{commune.code}0000", "Z", "5", float(pmun), False)]
         for iris, typ, lab, pop, urban in irises:
             values = _census_values(iris, millesime, pop, urban)
-            rows.append([iris, commune.code, typ, lab, *(_decimal(v) for v in values)])
+            rows.append([iris, commune.code, typ, lab, *(decimal(v) for v in values)])
     header = census_header(millesime)
     name = f"base-ic-evol-struct-pop-{millesime}"
     data = csv_bytes(header, rows, separator=";", crlf=True, encoding="latin-1")
     meta = census_dictionary_csv(header, millesime)
     return zip_bytes([(f"{name}.CSV", data), (f"meta_{name}.CSV", meta)])
-
-
-_AGE_LABELS = {
-    "0002": "de 0 à 2 ans",
-    "0305": "de 3 à 5 ans",
-    "0610": "de 6 à 10 ans",
-    "1117": "de 11 à 17 ans",
-    "1824": "de 18 à 24 ans",
-    "2539": "de 25 à 39 ans",
-    "4054": "de 40 à 54 ans",
-    "5564": "de 55 à 64 ans",
-    "6579": "de 65 à 79 ans",
-    "80P": "de 80 ans ou plus",
-    "0014": "de 0 à 14 ans",
-    "1529": "de 15 à 29 ans",
-    "3044": "de 30 à 44 ans",
-    "4559": "de 45 à 59 ans",
-    "6074": "de 60 à 74 ans",
-    "75P": "de 75 ans ou plus",
-    "0019": "de 0 à 19 ans",
-    "2064": "de 20 à 64 ans",
-    "65P": "de 65 ans ou plus",
-}
-_CS_LABELS = (
-    "Agriculteurs exploitants",
-    "Artisans, Commerçants, Chefs entreprise",
-    "Cadres, Professions intellectuelles supérieures",
-    "Professions intermédiaires",
-    "Employés",
-    "Ouvriers",
-    "Retraités",
-    "Autres sans activité professionnelle",
-)
-
-
-def _census_label(code: str) -> str:
-    """A French label for one column of the census file (dictionary wording, abridged)."""
-    fixed = {
-        "IRIS": "Code IRIS",
-        "COM": "Code du département suivi du numéro de commune ou d'arrondissement municipal",
-        "TYP_IRIS": "Type d'IRIS",
-        "LAB_IRIS": "Label de qualité de l'IRIS",
-    }
-    if code in fixed:
-        return fixed[code]
-    prefix, name = code.split("_", 1)
-    year = f"20{prefix[1:]}"
-    source = "princ" if prefix[0] == "P" else "compl"
-    if name == "POP":
-        return f"Population en {year} ({source})"
-    if name in ("POPH", "POPF"):
-        return f"Pop {'Hommes' if name == 'POPH' else 'Femmes'} en {year} ({source})"
-    if name in ("POP_FR", "POP_ETR", "POP_IMM"):
-        what = {"POP_FR": "Français", "POP_ETR": "Étrangers", "POP_IMM": "Immigrés"}[name]
-        return f"Pop {what} en {year} ({source})"
-    if name == "PMEN":
-        return f"Pop ménages en {year} ({source})"
-    if name == "PHORMEN":
-        return f"Pop hors ménages en {year} ({source})"
-    if "15P" in name:
-        who = {"POP": "Pop", "H": "Hommes", "F": "Femmes"}[name.split("15P")[0]]
-        if "_CS" in name:
-            return f"{who} 15 ans ou plus {_CS_LABELS[int(name[-1]) - 1]} en {year} ({source})"
-        return f"{who} 15 ans ou plus en {year} ({source})"
-    who = {"POP": "Pop", "H": "Hommes", "F": "Femmes"}[name[:3] if name[:3] == "POP" else name[0]]
-    ages = name[3:] if name.startswith("POP") else name[1:]
-    return f"{who} {_AGE_LABELS[ages]} en {year} ({source})"
-
-
-def census_dictionary_csv(header: Sequence[str], millesime: int) -> bytes:
-    """The `meta_<name>.CSV` beside the census file in its zip: one row per variable, as INSEE
-    writes it (`;`, CRLF, latin-1). The national generator writes the same file."""
-    lengths = {"IRIS": 9, "COM": 5, "TYP_IRIS": 1, "LAB_IRIS": 1}
-    rows: list[list[Cell]] = []
-    for code in header:
-        label = _census_label(code)
-        kind = "CHAR" if code in lengths else "NUM"
-        rows.append([code, label, label, "", "", kind, lengths.get(code, 17)])
-    return csv_bytes(
-        ["COD_VAR", "LIB_VAR", "LIB_VAR_LONG", "COD_MOD", "LIB_MOD", "TYPE_VAR", "LONG_VAR"],
-        rows,
-        separator=";",
-        crlf=True,
-        encoding="latin-1",
-    )
 
 
 # --- the custom territories file a user would write ---------------------------------------------

@@ -1,11 +1,17 @@
-"""A minimal, fast xlsx writer for national-size workbooks.
+"""The xlsx writer: workbooks described as `Sheet`s, written directly as XML.
+
+Every official workbook the generators imitate (DGCL's epcicom, INSEE's table d'appartenance
+and BPE gammes, DREES's physicians) is a few sheets of rows with, at most, a thousands format on
+some columns, text-formatted codes and an autofilter: `Sheet` describes exactly that, and both
+generators describe their workbooks with it.
 
 Why not openpyxl: even in write-only mode (and without lxml, which the project does not depend
-on) it writes about 50,000 cells a second, so the DREES workbook alone (~2.7 million cells at
-scale 1) would take a minute. A worksheet is plain XML: written here directly, strings in a
-shared-string table as Excel and the official files do, text codes as text, numbers as numbers,
-a style for `#,##0` and one for text (`@`). openpyxl, pandas and the pipeline read the result as
-they read the published workbooks; dates inside the file are fixed, so the bytes are stable.
+on) it is far too slow for the national DREES workbook (millions of cells). A worksheet is
+plain XML: written here directly, strings in a shared-string table as Excel and the official
+files do, text codes as text, numbers as numbers, a style for `#,##0` and one for text (`@`).
+openpyxl, pandas and the pipeline read the result as they read the published workbooks; dates
+inside the file are fixed, so the bytes are stable. (The committed sample's workbooks are
+encoded by `xlsx_openpyxl` from the same `Sheet`s, see there why.)
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from observatory.sample.files import ZIP_TIMESTAMP
+from observatory.formats.archive import ZIP_TIMESTAMP
+from observatory.formats.delimited import Cell
 
 STYLE_DEFAULT, STYLE_THOUSANDS, STYLE_TEXT = 0, 1, 2
+"""Cell styles: none, `#,##0` (populations in epcicom), `@` (text, INSEE's code columns)."""
+NUMBER_FORMATS = {STYLE_THOUSANDS: "#,##0", STYLE_TEXT: "@"}
 _CREATED = "2025-12-26T09:00:00Z"
-
-Cell = str | int | float | None
 
 
 @dataclass
@@ -37,7 +44,7 @@ class Sheet:
     autofilter: bool = False
 
 
-def _letters(index: int) -> str:
+def letters(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     text = ""
     index += 1
@@ -63,13 +70,13 @@ class _Strings:
 def _sheet_xml(sheet: Sheet, strings: _Strings) -> bytes:
     width = max((len(r) for r in sheet.rows), default=1)
     width = max(width, sheet.trailing_text_row, 1)
-    letters = [_letters(i) for i in range(width)]
+    columns = [letters(i) for i in range(width)]
     height = len(sheet.rows) + (1 if sheet.trailing_text_row else 0)
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        f'<dimension ref="A1:{letters[-1]}{max(height, 1)}"/><sheetData>'
+        f'<dimension ref="A1:{columns[-1]}{max(height, 1)}"/><sheetData>'
     ]
     styles = sheet.column_styles
     for number, row in enumerate(sheet.rows, start=1):
@@ -78,7 +85,7 @@ def _sheet_xml(sheet: Sheet, strings: _Strings) -> bytes:
         for column, value in enumerate(row):
             if value is None:
                 continue
-            ref = f"{letters[column]}{number}"
+            ref = f"{columns[column]}{number}"
             style = styles.get(column, 0) if styled else 0
             attr = f' s="{style}"' if style else ""
             if isinstance(value, str):
@@ -89,13 +96,13 @@ def _sheet_xml(sheet: Sheet, strings: _Strings) -> bytes:
     if sheet.trailing_text_row:
         number = len(sheet.rows) + 1
         cells = "".join(
-            f'<c r="{letters[c]}{number}" s="{STYLE_TEXT}"/>'
+            f'<c r="{columns[c]}{number}" s="{STYLE_TEXT}"/>'
             for c in range(sheet.trailing_text_row)
         )
         parts.append(f'<row r="{number}">{cells}</row>')
     parts.append("</sheetData>")
     if sheet.autofilter and sheet.rows:
-        parts.append(f'<autoFilter ref="A1:{letters[-1]}{len(sheet.rows)}"/>')
+        parts.append(f'<autoFilter ref="A1:{columns[-1]}{len(sheet.rows)}"/>')
     parts.append("</worksheet>")
     return "".join(parts).encode("utf-8")
 
@@ -222,6 +229,7 @@ def write(target: Path, sheets: Sequence[Sheet]) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def add(name: str, data: bytes | str) -> None:
+            # no external_attr, unlike archive.member_info: the workbooks written so far have none
             info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
