@@ -10,16 +10,18 @@ on) it is far too slow for the national DREES workbook (millions of cells). A wo
 plain XML: written here directly, strings in a shared-string table as Excel and the official
 files do, text codes as text, numbers as numbers, a style for `#,##0` and one for text (`@`).
 openpyxl, pandas and the pipeline read the result as they read the published workbooks; dates
-inside the file are fixed, so the bytes are stable. (The committed sample's workbooks are
-encoded by `xlsx_openpyxl` from the same `Sheet`s, see there why.)
+inside the file are fixed, so the bytes are stable. The one xlsx writer of the project: the
+bundled sample and the national generator both write their workbooks here.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from observatory.formats.archive import ZIP_TIMESTAMP
@@ -223,8 +225,8 @@ def _package_parts(sheets: Sequence[Sheet]) -> list[tuple[str, str]]:
     ]
 
 
-def write(target: Path, sheets: Sequence[Sheet]) -> None:
-    """Write the workbook to `target`."""
+def write(target: Path | BinaryIO, sheets: Sequence[Sheet]) -> None:
+    """Write the workbook to `target` (a path, or an open binary file)."""
     strings = _Strings()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
@@ -241,9 +243,8 @@ def write(target: Path, sheets: Sequence[Sheet]) -> None:
         add("xl/sharedStrings.xml", _shared_strings(strings))
 
 
-def to_bytes(sheets: Sequence[Sheet], scratch: Path) -> bytes:
-    """The workbook as bytes (to put inside a zip), written through `scratch`."""
-    write(scratch, sheets)
-    data = scratch.read_bytes()
-    scratch.unlink()
-    return data
+def to_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """The workbook as bytes (the bundled sample's files, or a member of a zip)."""
+    buffer = io.BytesIO()
+    write(buffer, sheets)
+    return buffer.getvalue()

@@ -48,7 +48,7 @@ from observatory.formats.bpe_seeds import BpeSeeds, GammeEntry, bpe_seeds
 from observatory.formats.delimited import Cell, csv_bytes
 from observatory.formats.projection import lambert93_point
 from observatory.formats.siren import luhn_digit
-from observatory.formats.xlsx_openpyxl import openpyxl_bytes
+from observatory.formats.xlsx import to_bytes as xlsx_bytes
 from observatory.sample.geography import (
     BASSINS_DE_VIE,
     COMMUNES,
@@ -955,4 +955,4 @@ def gammes_rows(millesime: int) -> list[list[Cell]]:
 
 def bpe_gammes(millesime: int) -> bytes:
     """`BPE_gammes_equipements_YYYY.xlsx`: one sheet, three title rows, then the header."""
-    return openpyxl_bytes([gammes_sheet(millesime, gammes_rows(millesime))])
+    return xlsx_bytes([gammes_sheet(millesime, gammes_rows(millesime))])

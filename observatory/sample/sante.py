@@ -62,7 +62,7 @@ from observatory.formats.sante import (
     SECTIONS_PHARMACIENS,
     drees_sheets,
 )
-from observatory.formats.xlsx_openpyxl import openpyxl_bytes
+from observatory.formats.xlsx import to_bytes as xlsx_bytes
 from observatory.sample.geography import (
     COMMUNES,
     DEPARTEMENTS,
@@ -757,4 +757,4 @@ def demographie_drees(millesime: int) -> bytes:
         mark="Échantillon synthétique",
         invented_for="les tests",
     )
-    return openpyxl_bytes(sheets)
+    return xlsx_bytes(sheets)

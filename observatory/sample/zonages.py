@@ -22,7 +22,7 @@ from observatory.formats.delimited import csv_bytes
 from observatory.formats.epcicom import epcicom_sheet
 from observatory.formats.names import libelle
 from observatory.formats.siren import commune_siren
-from observatory.formats.xlsx_openpyxl import openpyxl_bytes
+from observatory.formats.xlsx import to_bytes as xlsx_bytes
 from observatory.sample.geography import (
     BASSINS_DE_VIE,
     COMMUNES,
@@ -128,7 +128,7 @@ def epci_composition(millesime: int) -> bytes:
                 ]
             )
     rows.sort(key=lambda r: (_DEPARTEMENT_ORDER[r[0]], r[1], -r[12], r[9]))
-    return openpyxl_bytes([epcicom_sheet(column_year, rows)])
+    return xlsx_bytes([epcicom_sheet(column_year, rows)])
 
 
 # --- INSEE: table d'appartenance géographique ---------------------------------------------------
@@ -208,7 +208,7 @@ def appartenance_geo(millesime: int) -> bytes:
         zones,
         "Échantillon synthétique : communes, zonages et codes inventés pour les tests.",
     )
-    return zip_bytes([(member_name(millesime), openpyxl_bytes(sheets))])
+    return zip_bytes([(member_name(millesime), xlsx_bytes(sheets))])
 
 
 # --- geo.api.gouv.fr: /communes JSON ------------------------------------------------------------

@@ -277,8 +277,8 @@ def _cell(value: object) -> str | None:
 def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, label: str) -> int:
     """Load one sheet; the header is a given row or the first row holding `header_marker`.
 
-    Read with calamine (Rust), about seven times faster than openpyxl on the national
-    workbooks; rows start at the sheet's first row, so `_source_row` is the sheet row."""
+    Read with calamine (Rust), much faster than openpyxl on the national workbooks
+    (docs/benchmarks.md); rows start at the sheet's first row, so `_source_row` is the sheet row."""
     from python_calamine import CalamineWorkbook  # imported here: only xlsx datasets pay for it
 
     try:
