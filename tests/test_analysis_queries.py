@@ -93,7 +93,7 @@ def test_a_renamed_mart_is_reported_with_the_query(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("select 1 as code", "description"),
+        ("-- grain: one row\nselect 1 as code", "description"),
         ("-- No grain.\nselect 1 as code", "grain"),
         ("-- Unqualified.\n-- grain: one row per code\nselect code from population", "schema"),
         ("-- Two.\n-- grain: one row\nselect 1; select 2", "exactly one statement"),

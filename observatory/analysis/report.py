@@ -162,6 +162,20 @@ def _rows(items: Sequence[Comparison]) -> list[list[str]]:
     return [[c.label, *(format_value(v, c.unit) for v in c.values)] for c in items]
 
 
+def _densities(
+    chart_id: str, label: str, items: Sequence[Comparison], series: list[tuple[str, str]]
+) -> str:
+    """Grouped bars of densities per 10,000 inhabitants: one group per indicator."""
+    return charts.grouped_bars(
+        chart_id,
+        label,
+        [c.label for c in items],
+        series,
+        [c.values for c in items],
+        _fmt("densite"),
+    )
+
+
 def _charts(profile: Profile, series: list[tuple[str, str]]) -> dict[str, object]:
     """Every chart of the page, drawn (inline SVG, marked safe: charts.py escapes its labels)."""
     ter = profile.territory
@@ -177,13 +191,11 @@ def _charts(profile: Profile, series: list[tuple[str, str]]) -> dict[str, object
             _fmt("nombre"),
         )
     if profile.service_densities:
-        drawn["services"] = charts.grouped_bars(
+        drawn["services"] = _densities(
             "densites-services",
             "Équipements pour 10 000 habitants, par gamme et par domaine",
-            [c.label for c in profile.service_densities],
+            profile.service_densities,
             series,
-            [c.values for c in profile.service_densities],
-            _fmt("densite"),
         )
     distances = []
     for gamme in dict.fromkeys(a.gamme for a in profile.access):
@@ -204,13 +216,11 @@ def _charts(profile: Profile, series: list[tuple[str, str]]) -> dict[str, object
         )
     drawn["distances"] = distances
     if profile.health_densities:
-        drawn["sante"] = charts.grouped_bars(
+        drawn["sante"] = _densities(
             "densites-sante",
             "Professionnels de santé pour 10 000 habitants",
-            [c.label for c in profile.health_densities],
+            profile.health_densities,
             series,
-            [c.values for c in profile.health_densities],
-            _fmt("densite"),
         )
     if profile.ageing:
         drawn["ages"] = charts.stacked_shares(

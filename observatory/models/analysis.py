@@ -2,10 +2,10 @@
 
 An analysis query reads the PUBLISHED file (observatory.analysis runs it there), so it is not a
 model: graph.py leaves the folder out of the warehouse (NOT_MODELS). But it is parsed the same
-way, by the same code: its leading comment with `header.parse` (a description and a grain), the
-tables it reads with `graph.dependencies` (sqlglot, schema-qualified, CTEs excluded). A test
-compares those tables with what the project publishes, so renaming a mart breaks a test instead
-of an analyst's report.
+way, by the same code: its leading comment with `header.parse` (a description and a grain,
+`graph.read_select`), the tables it reads with `graph.dependencies` (sqlglot, schema-qualified,
+CTEs excluded). A test compares those tables with what the project publishes, so renaming a mart
+breaks a test instead of an analyst's report.
 
 Parameters are DuckDB variables (`getvariable('name')`, set with `set variable name = ?`): the
 file runs as it is in the DuckDB CLI after a few `set variable`, and the variables it reads are
@@ -23,8 +23,8 @@ import sqlglot
 from sqlglot import exp
 
 from observatory.models import ModelError
-from observatory.models.graph import dependencies
-from observatory.models.header import Header, parse, statement
+from observatory.models.graph import dependencies, read_select
+from observatory.models.header import Header
 
 ANALYSIS_FOLDER = "analysis"
 
@@ -60,13 +60,7 @@ def load_analysis_query(path: Path) -> AnalysisQuery:
     name = path.stem
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise ModelError(f"{path}: an analysis query is named <snake_case>.sql")
-    text = path.read_text(encoding="utf-8")
-    header = parse(text, path)
-    if not header.description:
-        raise ModelError(f"{path}: the leading comment must start with a description")
-    if not header.grain:
-        raise ModelError(f"{path}: the leading comment must state the grain (`-- grain: ...`)")
-    sql = statement(text)
+    header, sql = read_select(path)
     return AnalysisQuery(path, name, sql, header, dependencies(sql, path), variables(sql))
 
 
