@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from observatory.analysis.profile import Profile, load_profile
 from observatory.cli import main
-from observatory.profile import Profile, load_profile
 from tests.conftest import REPOSITORY
 
 CHROMIUM = Path("/usr/bin/chromium")

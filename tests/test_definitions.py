@@ -22,6 +22,7 @@ import yaml
 
 from observatory.catalog import load_catalog
 from observatory.defs import assemble as build_definitions
+from observatory.models.graph import NOT_MODELS
 from tests.conftest import REPOSITORY, make_settings
 
 SQL_DIR = REPOSITORY / "dbt_like_sql"
@@ -60,8 +61,9 @@ def raw_key(entry: dict) -> dg.AssetKey:
 
 
 def sql_files() -> list[Path]:
-    """Model files: `dbt_like_sql/<layer>/<name>.sql` (`tests/` holds checks, `macros/` macros)."""
-    return sorted(p for p in SQL_DIR.glob("*/*.sql") if p.parent.name not in ("tests", "macros"))
+    """Model files: `dbt_like_sql/<layer>/<name>.sql` (`tests/` holds checks, `macros/` macros,
+    `analysis/` the analysts' queries on the published file: none of them is a model)."""
+    return sorted(p for p in SQL_DIR.glob("*/*.sql") if p.parent.name not in NOT_MODELS)
 
 
 def model_key(path: Path) -> dg.AssetKey:

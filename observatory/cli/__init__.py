@@ -5,7 +5,8 @@
 - building.py: `build`, `validate`, `dev`;
 - editions.py: `editions`, `rollback`;
 - query.py: `query` (one read-only statement on the published file);
-- analyst.py: `tables`, `describe`, `profile`, `report`;
+- analyst.py: `tables`, `describe`, `profile`, `report` (observatory.analysis);
+- profile_text.py: a territory's profile as text tables, for `profile`;
 - tables.py: the one text-table printer they all use.
 """
 

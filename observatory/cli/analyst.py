@@ -1,21 +1,25 @@
-"""The analysts' commands: `tables`, `describe`, `profile`, `report` (top floor, beside cli.py).
+"""The analysts' commands: `tables`, `describe`, `profile`, `report` (top floor).
 
 They only read the PUBLISHED file, through a read-only connection, like `observatory query`: an
 analyst never opens the working warehouse, and a refresh publishing meanwhile cannot disturb
-them. cli.py registers them with `add_commands` and lists ANALYST_ERRORS among its USER_ERRORS,
-so an unknown table or territory ends with one `error:` line naming the closest matches.
+them. main.py registers them with `add_commands` and lists ANALYST_ERRORS among its USER_ERRORS,
+so an unknown table or territory ends with one `error:` line naming the closest matches. Their
+queries are `dbt_like_sql/analysis/*.sql` of the settings' SQL folder; their tables are printed
+by the one table printer (tables.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import textwrap
-from collections.abc import Sequence
 from pathlib import Path
 
-from observatory.explore import UnknownTableError, describe_table, list_tables
-from observatory.profile import NIVEAUX, UnknownTerritoryError, load_profile
-from observatory.report import render_html, render_text
+from observatory.analysis.explore import UnknownTableError, describe_table, list_tables
+from observatory.analysis.profile import load_profile
+from observatory.analysis.report import render_html
+from observatory.analysis.territories import NIVEAUX, UnknownTerritoryError
+from observatory.cli.profile_text import render_text
+from observatory.cli.tables import format_table
 from observatory.settings import Settings
 from observatory.warehouse import reader
 
@@ -23,28 +27,16 @@ ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError)
 """User errors of these commands, for cli.USER_ERRORS."""
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int]) -> str:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
 def cmd_tables(settings: Settings, _args: argparse.Namespace) -> int:
     """Every published table, its rows and what it holds (first sentence of its description)."""
     with reader(settings.published_path) as con:
-        tables = list_tables(con)
+        tables = list_tables(con, settings.sql_dir)
     print(f"published: {settings.published_path}\n")
     rows = [
         [t.qualified, f"{t.rows:,}".replace(",", " "), t.summary or "(no description)"]
         for t in tables
     ]
-    print(_table(["table", "rows", "description"], rows, right=[1]))
+    print(format_table(["table", "rows", "description"], rows, right=[1]))
     print("\n`observatory describe TABLE` for its grain and columns")
     return 0
 
@@ -52,14 +44,14 @@ def cmd_tables(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_describe(settings: Settings, args: argparse.Namespace) -> int:
     """One table's description, grain and columns (name, type, description)."""
     with reader(settings.published_path) as con:
-        table, columns = describe_table(con, args.table)
+        table, columns = describe_table(con, args.table, settings.sql_dir)
     rows = f"{table.rows:,}".replace(",", " ")
     print(f"{table.qualified} ({table.kind}, {rows} rows)")
     if table.description:
         print(textwrap.fill(table.description, width=100))
     print(f"grain: {table.grain or '(not stated)'}\n")
     print(
-        _table(
+        format_table(
             ["column", "type", "description"],
             [[c.name, c.data_type, c.description] for c in columns],
             right=[],
@@ -71,7 +63,7 @@ def cmd_describe(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
     """The diagnostic of one territory as text tables."""
     with reader(settings.published_path) as con:
-        profile = load_profile(con, args.code, args.niveau)
+        profile = load_profile(con, args.code, args.niveau, settings.sql_dir)
     print(render_text(profile), end="")
     return 0
 
@@ -79,7 +71,7 @@ def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """The diagnostic of one territory as one self-contained HTML page."""
     with reader(settings.published_path) as con:
-        profile = load_profile(con, args.code, args.niveau)
+        profile = load_profile(con, args.code, args.niveau, settings.sql_dir)
     territory = profile.territory
     output = Path(args.output or f"profil_{territory.niveau}_{territory.code}.html")
     if not output.parent.is_dir():

@@ -94,6 +94,18 @@ def dependencies(sql: str, path: Path) -> frozenset[str]:
     return frozenset(deps)
 
 
+def read_select(path: Path) -> tuple[Header, str]:
+    """A SQL file's header, which must give a description and the grain, and its statement
+    (models and analysis queries alike)."""
+    text = path.read_text(encoding="utf-8")
+    header = parse(text, path)
+    if not header.grain:
+        raise ModelError(f"{path}: the leading comment must state the grain (`-- grain: ...`)")
+    if not header.description:
+        raise ModelError(f"{path}: the leading comment must start with a description")
+    return header, statement(text)
+
+
 def load_model(path: Path, root: Path) -> SqlModel:
     relative = path.relative_to(root)
     if len(relative.parts) != 2 or relative.parts[0] not in LAYERS:
@@ -101,13 +113,7 @@ def load_model(path: Path, root: Path) -> SqlModel:
     schema, name = relative.parts[0], path.stem
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not name.startswith(LAYERS[schema]):
         raise ModelError(f"{path}: a {schema} model is named {LAYERS[schema]}<snake_case>.sql")
-    text = path.read_text(encoding="utf-8")
-    header = parse(text, path)
-    if not header.grain:
-        raise ModelError(f"{path}: the leading comment must state the grain (`-- grain: ...`)")
-    if not header.description:
-        raise ModelError(f"{path}: the leading comment must start with a description")
-    sql = statement(text)
+    header, sql = read_select(path)
     return SqlModel(path, schema, name, sql, header, dependencies(sql, path))
 
 

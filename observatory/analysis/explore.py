@@ -1,38 +1,23 @@
 """What the published warehouse holds: its tables, their rows, grain and column descriptions.
 
 `observatory tables` and `observatory describe TABLE` read the descriptions DuckDB keeps with the
-published file (`COMMENT ON`, written from each model's leading comment), so the documentation an
-analyst reads is the one shipped with the data, not a copy that could drift from it.
+published file (`COMMENT ON`, written from each model's leading comment by the model runner, whose
+`split_table_comment` reads it back), so the documentation an analyst reads is the one shipped
+with the data, not a copy that could drift from it. The catalog queries are
+`dbt_like_sql/analysis/tables_publiees.sql` and `colonnes_publiees.sql`.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
-GRAIN_MARKER = " Grain: "
-"""How sql_models appends the model's `grain:` to its table comment."""
-
-SQL_TABLES = """
-select tab.schema_name, tab.table_name, 'table' as kind, tab.comment
-from duckdb_tables() as tab
-where tab.database_name = current_database() and not tab.temporary
-union all
-select vie.schema_name, vie.view_name, 'view', vie.comment
-from duckdb_views() as vie
-where vie.database_name = current_database() and not vie.internal and not vie.temporary
-order by 1, 2
-"""
-
-SQL_COLUMNS = """
-select col.column_name, col.data_type, col.comment
-from duckdb_columns() as col
-where col.database_name = current_database()
-    and col.schema_name = $schema and col.table_name = $table
-order by col.column_index
-"""
+from observatory.analysis.queries import DEFAULT_SQL_DIR, run_query
+from observatory.models.runner import split_table_comment
+from observatory.warehouse import quote_identifier
 
 
 class UnknownTableError(LookupError):
@@ -47,7 +32,7 @@ class PublishedTable:
     name: str
     kind: str
     description: str
-    grain: str | None
+    grain: str
     rows: int | None = None
 
     @property
@@ -68,42 +53,41 @@ class PublishedColumn:
     description: str
 
 
-def _split(comment: str | None) -> tuple[str, str | None]:
-    """Description and grain, which sql_models writes into one table comment."""
-    text = (comment or "").strip()
-    if GRAIN_MARKER in text:
-        description, grain = text.rsplit(GRAIN_MARKER, 1)
-        return description.strip(), grain.strip()
-    return text, None
-
-
-def _catalog(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
+def _catalog(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path = DEFAULT_SQL_DIR
+) -> list[PublishedTable]:
     return [
-        PublishedTable(schema, name, kind, *_split(comment))
-        for schema, name, kind, comment in con.execute(SQL_TABLES).fetchall()
+        PublishedTable(schema, name, kind, *split_table_comment(comment))
+        for schema, name, kind, comment in run_query(con, "tables_publiees", sql_dir)
     ]
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> int:
     return int(
-        con.execute(f'select count(*) from "{table.schema}"."{table.name}"').fetchall()[0][0]
+        con.execute(
+            f"select count(*) from {quote_identifier(table.schema)}.{quote_identifier(table.name)}"
+        ).fetchall()[0][0]
     )
 
 
-def list_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
+def list_tables(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path = DEFAULT_SQL_DIR
+) -> list[PublishedTable]:
     """Every published table with its exact row count (one count per table: cheap in DuckDB)."""
     return [
         PublishedTable(t.schema, t.name, t.kind, t.description, t.grain, _count(con, t))
-        for t in _catalog(con)
+        for t in _catalog(con, sql_dir)
     ]
 
 
-def find_table(con: duckdb.DuckDBPyConnection, name: str) -> PublishedTable:
+def find_table(
+    con: duckdb.DuckDBPyConnection, name: str, sql_dir: Path = DEFAULT_SQL_DIR
+) -> PublishedTable:
     """`marts.population`, or `population` when one schema has it (marts first); any case.
 
     An unknown name raises UnknownTableError naming the closest published tables (difflib), so
     a typo costs one more command, not a trip through the documentation."""
-    tables = _catalog(con)
+    tables = _catalog(con, sql_dir)
     wanted = name.strip().strip('"').lower()
     exact = [t for t in tables if t.qualified.lower() == wanted]
     if not exact and "." not in wanted:
@@ -125,15 +109,15 @@ def find_table(con: duckdb.DuckDBPyConnection, name: str) -> PublishedTable:
 
 
 def describe_table(
-    con: duckdb.DuckDBPyConnection, name: str
+    con: duckdb.DuckDBPyConnection, name: str, sql_dir: Path = DEFAULT_SQL_DIR
 ) -> tuple[PublishedTable, list[PublishedColumn]]:
     """The table (with its row count) and its columns: name, DuckDB type, description."""
-    table = find_table(con, name)
+    table = find_table(con, name, sql_dir)
     columns = [
         PublishedColumn(column, data_type, comment or "")
-        for column, data_type, comment in con.execute(
-            SQL_COLUMNS, {"schema": table.schema, "table": table.name}
-        ).fetchall()
+        for column, data_type, comment in run_query(
+            con, "colonnes_publiees", sql_dir, table_schema=table.schema, table_name=table.name
+        )
     ]
     counted = PublishedTable(
         table.schema, table.name, table.kind, table.description, table.grain, _count(con, table)

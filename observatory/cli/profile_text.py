@@ -1,0 +1,278 @@
+"""`observatory profile`: the diagnostic of one territory as plain text tables.
+
+It renders the same `observatory.analysis.profile.Profile` as the HTML report, with the same
+formatting and caveats (analysis.formatting), through the command line's one table printer:
+labels left-aligned, figures right-aligned, readable in a 100-column terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from observatory.analysis.formatting import (
+    GAMMES_COURTES,
+    NO_AGES,
+    ageing_notes,
+    format_value,
+    french_number,
+    services,
+    sources_line,
+)
+from observatory.analysis.profile import LIBELLES_GAMMES, Comparison, Profile
+from observatory.analysis.territories import LIBELLES_NIVEAUX
+from observatory.cli.tables import format_table
+
+
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    left: int = 1,
+    text: Sequence[int] = (),
+) -> str:
+    """The first `left` columns and those in `text` left-aligned (labels), the others (figures)
+    right-aligned."""
+    right = [i for i in range(len(headers)) if i >= left and i not in text]
+    return format_table(headers, rows, right=right)
+
+
+def _comparison_rows(items: Sequence[Comparison]) -> list[list[str]]:
+    """One text row per indicator: its label, then the territory and each reference."""
+    return [[c.label, *(format_value(v, c.unit) for v in c.values)] for c in items]
+
+
+def _heading(text: str) -> str:
+    """An underlined section title: sections stay findable when the output is scrolled."""
+    return f"\n{text}\n{'=' * len(text)}"
+
+
+def render_text(profile: Profile) -> str:
+    """The profile as plain text tables, readable in an 100-column terminal."""
+    ter = profile.territory
+    refs = profile.references
+    names = ["territoire", *(r.court for r in refs[1:])]
+    out: list[str] = [f"Diagnostic territorial : {ter.designation}"]
+    context = [f"{ter.nb_communes} commune{'s' if ter.nb_communes > 1 else ''}"]
+    context += [f"{r.long}" for r in refs[1:] if r.role in ("departement", "region")]
+    out.append(" · ".join(context))
+    out.append(sources_line(profile))
+    if profile.source_mode == "sample":
+        out.append(
+            "Attention : échantillon synthétique (communes inventées), pas des données réelles."
+        )
+    for niveau in profile.other_levels:
+        out.append(
+            f"Ce code désigne aussi un {LIBELLES_NIVEAUX.get(niveau, niveau)} : "
+            f"observatory profile {ter.code} --niveau {niveau}"
+        )
+
+    out.append(_heading("Population"))
+    out.append(_table(["indicateur", *names], _comparison_rows(profile.population_indicators)))
+    if profile.population:
+        out.append(
+            "Par millésime : "
+            + " · ".join(
+                f"{p.millesime} {french_number(p.population_municipale)}"
+                for p in profile.population
+            )
+        )
+
+    out.append(
+        _heading(f"Équipements pour 10 000 habitants (BPE {profile.millesime_bpe or 'n.d.'})")
+    )
+    out.append(_table(["gamme ou domaine", *names], _comparison_rows(profile.service_densities)))
+    if profile.gammes:
+        out.append(
+            "\nServices de chaque gamme présents (dans la commune ; ailleurs, quelque part "
+            "dans le territoire) :"
+        )
+        out.append(
+            _table(
+                ["gamme", "services", *names],
+                [
+                    [
+                        g.label,
+                        str(g.nb_regroupements),
+                        *("n.d." if p is None else str(p) for p in g.presents),
+                    ]
+                    for g in profile.gammes
+                ],
+            )
+        )
+        out.append("\nPart de la population vivant dans une commune qui a toute la gamme :")
+        out.append(
+            _table(
+                ["gamme", *names],
+                [
+                    [g.label, *(format_value(v, "part") for v in g.part_population_complete)]
+                    for g in profile.gammes
+                ],
+            )
+        )
+        if any(g.manquants for g in profile.gammes):
+            out.append(
+                "\nServices manquants"
+                + (
+                    " :"
+                    if ter.niveau == "commune"
+                    else " (part de la population qui ne les a pas dans sa commune) :"
+                )
+            )
+        for gam in profile.gammes:
+            if gam.manquants:
+                out.append(f"  {gam.label} : {gam.manquants}")
+
+    out.append(
+        _heading(
+            f"Distance au service le plus proche (km à vol d'oiseau, BPE "
+            f"{profile.millesime_bpe or 'n.d.'})"
+        )
+    )
+    if ter.niveau == "commune":
+        headers = ["service", "gamme", "distance", "commune la plus proche", *names[1:]]
+        rows = [
+            [
+                a.libelle,
+                GAMMES_COURTES.get(a.gamme, a.gamme),
+                format_value(a.distances[0], "km"),
+                "(sur place)"
+                if a.distances[0] == 0
+                else (a.libelle_commune_equipement or a.code_commune_equipement or ""),
+                *(format_value(v, "km") for v in a.distances[1:]),
+            ]
+            for a in profile.access
+        ]
+        out.append(_table(headers, rows, left=2, text=[3]))
+        out.append("Référence : moyenne pondérée par la population du département et de la France.")
+    else:
+        headers = [
+            "service",
+            "gamme",
+            "moyenne",
+            "médiane",
+            "> 10 km",
+            "> 20 km",
+            *(f"moyenne {n}" for n in names[1:]),
+        ]
+        rows = [
+            [
+                a.libelle,
+                GAMMES_COURTES.get(a.gamme, a.gamme),
+                format_value(a.distances[0], "km"),
+                format_value(a.distance_mediane_km, "km"),
+                format_value(a.part_plus_10_km, "part"),
+                format_value(a.part_plus_20_km, "part"),
+                *(format_value(v, "km") for v in a.distances[1:]),
+            ]
+            for a in profile.access
+        ]
+        out.append(_table(headers, rows, left=2))
+        out.append(
+            "moyenne, médiane : pondérées par la population des communes ; > 10 km : part de la "
+            "population à plus de 10 km."
+        )
+
+    out.append(
+        _heading(f"Professionnels de santé (Annuaire santé {profile.millesime_sante or 'n.d.'})")
+    )
+    rows = [
+        [
+            density.label,
+            format_value(count.values[0] if count.values else None, "effectif"),
+            *(format_value(v, "densite") for v in density.values),
+        ]
+        for density, count in zip(profile.health_densities, profile.health_headcounts, strict=True)
+    ]
+    out.append("effectif du territoire, puis praticiens pour 10 000 habitants :")
+    out.append(_table(["profession", "effectif", *names], rows))
+
+    out.append(_heading("Âge des praticiens"))
+    if not profile.ageing:
+        out.append(NO_AGES)
+    else:
+        out.append("effectifs par tranche d'âge, puis part des 60 ans et plus :")
+        rows = []
+        for age in profile.ageing:
+            rows.append(
+                [
+                    age.label,
+                    f"{age.source} {age.annee}",
+                    *(french_number(t, 1) for t in age.tranches),
+                    *(format_value(v, "part") for v in age.part_60_ans_et_plus),
+                    format_value(age.departs_5_ans_estimes, "effectif"),
+                ]
+            )
+        out.append(
+            _table(
+                [
+                    "profession",
+                    "source",
+                    "< 40",
+                    "40-54",
+                    "55-59",
+                    "60-64",
+                    "65 +",
+                    *(f"60+ {n}" for n in names),
+                    "départs 5 ans",
+                ],
+                rows,
+                left=2,
+            )
+        )
+        out.extend(ageing_notes(profile))
+
+    out.append(_heading(f"Accès aux médecins généralistes (APL {profile.millesime_apl or 'n.d.'})"))
+    out.append(_table(["indicateur", *names], _comparison_rows(profile.accessibility)))
+    out.append(
+        "APL : consultations accessibles par an et par habitant standardisé (distances à vol "
+        "d'oiseau ; voir docs/accessibilite_mg.md)."
+    )
+
+    out.append(_heading("Évolution d'une édition à l'autre"))
+    editions = sorted({p.millesime for p in profile.density_evolution})
+    rows = []
+    for gamme in dict.fromkeys(p.gamme for p in profile.density_evolution):
+        by_year = {p.millesime: p.values for p in profile.density_evolution if p.gamme == gamme}
+        for rang, name in enumerate(names):
+            rows.append(
+                [
+                    f"{LIBELLES_GAMMES.get(gamme, gamme)} — {name}",
+                    *(
+                        format_value(by_year.get(m, (None,) * len(names))[rang], "densite")
+                        for m in editions
+                    ),
+                ]
+            )
+    out.append(_table(["équipements pour 10 000 hab.", *map(str, editions)], rows))
+    for rupture in profile.series_breaks:
+        out.append(
+            f"Rupture de série en {rupture.millesime} ({services(rupture.nb_services)}) : "
+            f"{rupture.motif}"
+        )
+    if profile.changes:
+        previous = profile.changes[0].millesime_precedent
+        out.append(f"\nDepuis la BPE {previous} :")
+        for change in profile.changes:
+            flag = " (série rompue, comparaison fragile)" if change.rupture_serie else ""
+            out.append(
+                f"  {change.libelle} : {change.variation:+d} (désormais {change.nb_equipements})"
+                f"{flag}"
+            )
+    elif editions:
+        out.append(f"\nAucun service n'a gagné ou perdu d'équipement dans la BPE {editions[-1]}.")
+    if len(profile.health_evolution) > 1:
+        out.append("")
+        out.append(
+            _table(
+                ["année", "généralistes /10 000", "infirmiers /10 000", "APL"],
+                [
+                    [
+                        str(h.millesime),
+                        format_value(h.densite_mg, "densite"),
+                        format_value(h.densite_infirmiers, "densite"),
+                        format_value(h.apl_mg, "apl"),
+                    ]
+                    for h in profile.health_evolution
+                ],
+            )
+        )
+    return "\n".join(out) + "\n"
