@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from observatory.catalog import Catalog
-from observatory.sample import bpe, sante, territoires, zonages
+from observatory.sample import annuaire, bpe, laposte, sante, territoires, zonages
 
 Writer = Callable[[int], bytes]
 
@@ -31,10 +31,10 @@ WRITERS: dict[str, Writer] = {
     "insee_bpe": bpe.bpe,
     "insee_bpe_nomenclature": bpe.bpe_nomenclature,
     "insee_bpe_gammes": bpe.bpe_gammes,
-    "ans_annuaire_sante": sante.annuaire_sante,
+    "ans_annuaire_sante": annuaire.annuaire_sante,
     "ameli_demographie": sante.demographie_ameli,
     "drees_demographie": sante.demographie_drees,
-    "laposte_codes_postaux": sante.codes_postaux,
+    "laposte_codes_postaux": laposte.codes_postaux,
 }
 
 EXTRA_FILES: dict[str, Callable[[], bytes]] = {
