@@ -1,7 +1,7 @@
 """Service supply on the bundled sample: hand-checkable distances, gammes, densities, evolution.
 
-The sample is built so that these can be worked out by hand (observatory/sample/bpe_plan.py): every
-boulangerie of Bourg-Fictif (01901) stands exactly on its town hall (46.00 N, 5.20 E); its
+The sample is built so that these can be worked out by hand (observatory/sample/bpe_plan.py):
+every boulangerie of Bourg-Fictif (01901) stands exactly on its town hall (46.00 N, 5.20 E); its
 eastern neighbour Saint-Exemple (01902, town hall 46.00 N, 5.27 E) has none, nor do the
 communes around it, so its nearest boulangerie is at the great-circle distance between the two
 town halls. Bourg-Fictif has the whole gamme de proximité; the second bourg 01910 lacks the post

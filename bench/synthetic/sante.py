@@ -7,8 +7,9 @@ salaried staff concentrated in towns). Every file is read off it, so the sources
 ones roughly do: the BPE counts one general practitioner per libéral GP x site of this plan,
 ameli's département headcounts of the last year are the plan's libéraux, DREES's its physicians.
 
-Layouts are the bundled sample's (observatory/sample/annuaire.py, laposte.py and sante.py, after data_sources.md §5 and
-formats.md §4-§5), with the headers, labels and code lists of observatory.formats.sante:
+Layouts are the bundled sample's (observatory/sample/annuaire.py, laposte.py and sante.py,
+after data_sources.md §5 and formats.md §4-§5), with the headers, labels and code lists of
+observatory.formats.sante:
 
 * `ps-libreacces-personne-activite.txt`: the 56-column header, `|`, no quoting, UTF-8 with a BOM,
   LF, a trailing `|` (empty unnamed last column); one row per person x site x savoir-faire; ~4 %
