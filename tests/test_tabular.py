@@ -18,8 +18,9 @@ import pytest
 
 from observatory.catalog import Column, ReadOptions, load_dataset
 from observatory.sources.columns import column_expressions, match_columns
+from observatory.sources.errors import ParseError
 from observatory.sources.populations import column_expressions_populations
-from observatory.sources.tabular import FILE_TABLE, ParseError, read_file
+from observatory.sources.tabular import FILE_TABLE, read_file
 from observatory.warehouse import quote_identifier
 
 REPOSITORY = Path(__file__).resolve().parent.parent

@@ -26,7 +26,8 @@ from observatory.ingest.inputs import InputFile, download_folder, planned_inputs
 from observatory.settings import Settings
 from observatory.sources import relation_sql
 from observatory.sources.columns import match_columns
-from observatory.sources.tabular import ParseError, read_file, release
+from observatory.sources.errors import ParseError
+from observatory.sources.tabular import read_file, release
 from observatory.warehouse import (
     last_ingestion,
     quote_identifier,

@@ -10,7 +10,7 @@ from observatory.quality.outcomes import Outcome
 from observatory.quality.report import write_report
 from observatory.quality.results import record
 from observatory.settings import Settings
-from observatory.sources.tabular import ParseError
+from observatory.sources.errors import ParseError
 from observatory.warehouse import writer
 
 

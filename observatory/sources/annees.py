@@ -11,7 +11,8 @@ import re
 
 from observatory.catalog import Dataset, normalise_header
 from observatory.sources.columns import column_expressions
-from observatory.sources.tabular import FILE_TABLE, ParseError
+from observatory.sources.errors import ParseError
+from observatory.sources.tabular import FILE_TABLE
 from observatory.warehouse import quote_identifier
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from observatory.catalog import Column, Dataset, normalise_header
-from observatory.sources.tabular import ParseError
+from observatory.sources.errors import ParseError
 from observatory.warehouse import quote_identifier
 
 

@@ -7,18 +7,14 @@ header's line plus the record's number, which is the line number unless a quoted
 lines or blank lines were skipped; the sheet row for xlsx; the object's number for JSON and the
 row's number for Parquet.
 
-One module though four formats: the readers share one protocol (the temp table and view they
-fill, how rows are numbered, how encoding and CSV errors are reported), and each is a short
-function; split apart, each would import the others' private helpers.
+The four readers share one protocol (the temp table and view they fill, how rows are numbered);
+encodings and the error they raise have their own modules (encodings.py, errors.py).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import os
 import re
-import tempfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +23,13 @@ import duckdb
 import pandas as pd
 
 from observatory.catalog import ReadOptions, normalise_header
+from observatory.sources.encodings import (
+    DUCKDB_ENCODINGS,
+    check_encoding,
+    encoding_problem,
+    utf8_copy,
+)
+from observatory.sources.errors import ParseError
 from observatory.warehouse import quote_identifier
 
 FILE_TABLE = "_observatory_file"
@@ -39,62 +42,6 @@ at once) is needed to number them."""
 Keep = Callable[[Sequence[str]], Collection[str]]
 """Given a file's headers, the ones to load: a wide file (the BPE has 89 columns, about ten
 used) is parsed whole but only what the catalog maps is stored."""
-
-_DUCKDB_ENCODINGS = {
-    "utf-8": "utf-8",
-    "utf8": "utf-8",
-    "utf-8-sig": "utf-8",
-    "latin-1": "latin-1",
-    "latin1": "latin-1",
-    "iso-8859-1": "latin-1",
-    "utf-16": "utf-16",
-}
-
-
-class ParseError(ValueError):
-    """The file cannot be read as the catalog describes it; the message says where and why.
-
-    `check` and `column` say which validation failed on which column, so the refusal is also
-    recorded with the validation results (`columns_present`, `file_readable`)."""
-
-    def __init__(self, message: str, *, check: str = "file_readable", column: str = "") -> None:
-        super().__init__(message)
-        self.check = check
-        self.column = column
-
-
-def _encoding_problem(
-    path: Path, encoding: str, separator: str, quote: str, headers: Sequence[str] | None
-) -> tuple[str, str]:
-    """Where a file stops being valid in its declared encoding: (`line N, column X: ...`, X).
-
-    Only called once reading failed, so scanning the file line by line costs nothing otherwise."""
-    decoder_name = "utf-8" if encoding in ("utf-8", "utf8", "utf-8-sig") else encoding
-    shown = "utf-8" if decoder_name == "utf-8" else encoding
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if headers is None:  # the first line, as the header (only names the column)
-                first = raw.decode(decoder_name, errors="replace").lstrip("\ufeff").rstrip()
-                headers = next(csv.reader([first], delimiter=separator, quotechar=quote or None))
-            try:
-                raw.decode(decoder_name)
-            except UnicodeDecodeError as exc:
-                text = raw.decode(decoder_name, errors="replace")
-                fields = next(csv.reader([text], delimiter=separator, quotechar=quote or None), [])
-                index = next((i for i, f in enumerate(fields) if "\ufffd" in f), None)
-                column = ""
-                if index is not None and headers and index < len(headers):
-                    column = headers[index]
-                elif index is not None:
-                    column = f"field {index + 1}"
-                bad = raw[exc.start : exc.end]
-                where = f"line {number}" + (f", column {column}" if column else "")
-                return (
-                    f"{where}: byte(s) {bad!r} are not valid {shown} (the catalog declares "
-                    f"{shown}; is the file latin-1 / cp1252?)",
-                    column,
-                )
-    return f"not valid {shown} text", ""
 
 
 @dataclass(frozen=True)
@@ -131,35 +78,6 @@ def _duckdb_error_detail(exc: duckdb.Error) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _check_encoding(path: Path, encoding: str, label: str) -> None:
-    try:
-        codecs.lookup(encoding)
-    except LookupError as exc:
-        raise ParseError(f"{label}: {path.name}: unknown encoding {encoding!r}") from exc
-
-
-def _utf8_copy(path: Path, encoding: str, label: str) -> Path:
-    """Transcode a file DuckDB cannot decode natively (e.g. cp1252) into a temporary UTF-8 copy,
-    line by line, so an undecodable byte is reported with its line."""
-    descriptor, name = tempfile.mkstemp(suffix=".csv", prefix="observatory-utf8-")
-    target = Path(name)
-    decode = codecs.getdecoder(encoding)
-    try:
-        with os.fdopen(descriptor, "wb") as handle, path.open("rb") as source:
-            for number, line in enumerate(source, start=1):
-                try:
-                    handle.write(decode(line)[0].encode("utf-8"))
-                except UnicodeDecodeError as exc:
-                    raise ParseError(
-                        f"{label}: {path.name}: line {number} is not valid {encoding} text "
-                        f"(byte {exc.start + 1} of the line)"
-                    ) from exc
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return target
-
-
 def _csv_separator(path: Path, encoding: str, options: ReadOptions) -> str:
     """The declared separator, or the first fallback that splits the header line."""
     separator = options.separator or ","
@@ -180,7 +98,7 @@ def _csv_header(path: Path, encoding: str, options: ReadOptions, label: str) -> 
         with path.open("r", encoding=encoding, newline="") as handle:
             lines = [handle.readline() for _ in range(header_row)]
     except UnicodeDecodeError as exc:
-        problem, column = _encoding_problem(
+        problem, column = encoding_problem(
             path, encoding, options.separator or ",", options.quote or '"', None
         )
         raise ParseError(f"{label}: {path.name}: {problem}", column=column) from exc
@@ -229,14 +147,14 @@ def _read_csv(
     reported with its line number instead of a failed auto-detection. Every line is parsed
     (a short or long line fails); only the kept columns are stored."""
     encoding = (options.encoding or "utf-8").lower()
-    _check_encoding(path, encoding, label)
-    native = _DUCKDB_ENCODINGS.get(encoding)
+    check_encoding(path, encoding, label)
+    native = DUCKDB_ENCODINGS.get(encoding)
     python_encoding = "utf-8-sig" if native == "utf-8" else encoding
     options = options.model_copy(
         update={"separator": _csv_separator(path, python_encoding, options)}
     )
     headers = _csv_header(path, python_encoding, options, label)
-    source = path if native else _utf8_copy(path, encoding, label)
+    source = path if native else utf8_copy(path, encoding, label)
     header_row = options.header_row or 1
     quote = options.quote if options.quote is not None else '"'
     columns = "{" + ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for h in headers)
@@ -256,7 +174,7 @@ def _read_csv(
     except duckdb.Error as exc:
         problem, column = _csv_problem(exc), ""
         if "UTF-8" in problem:
-            problem, column = _encoding_problem(path, encoding, options.separator, quote, headers)
+            problem, column = encoding_problem(path, encoding, options.separator, quote, headers)
         raise ParseError(f"{label}: {path.name}: {problem}", column=column) from exc
     finally:
         if source != path:
