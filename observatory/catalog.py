@@ -27,6 +27,21 @@ COG_DATASET = "insee_cog_communes"
 """The dataset whose millésimes are the geographies every commune-coded input is placed on."""
 
 
+LICENCE_URLS = {
+    "licence ouverte": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+    "odbl": "https://opendatacommons.org/licenses/odbl/1-0/",
+}
+"""The text of the licences the catalog's producers use, by a prefix of their lower-cased name:
+a `licence_url` that contradicts its licence's name is a copy-paste error caught at load time."""
+
+
+def _absolute_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
 class CatalogError(ValueError):
     """A catalog file is malformed; the message names the file and the field."""
 
@@ -121,10 +136,7 @@ class Millesime(_Strict):
     @field_validator("url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an absolute http(s) URL")
-        return value
+        return _absolute_http_url(value)
 
     @property
     def file_name(self) -> str:
@@ -198,6 +210,10 @@ class Dataset(_Strict):
     producer: Annotated[str, Field(pattern=_IDENTIFIER)]
     description: str = ""
     licence: str
+    licence_url: str = Field(
+        description="the licence's text: published with the data (meta.sources, datapackage.json)"
+        " so that a reuser knows the terms without looking the name up"
+    )
     landing_page: str
     group: Annotated[str, Field(pattern=_IDENTIFIER)]
     owner: str = "team:observatory"
@@ -210,6 +226,19 @@ class Dataset(_Strict):
     )
     checks: Checks = Checks()
     millesimes: tuple[Millesime, ...] = Field(min_length=1)
+
+    @field_validator("licence_url", "landing_page")
+    @classmethod
+    def _absolute_urls(cls, value: str) -> str:
+        return _absolute_http_url(value)
+
+    @model_validator(mode="after")
+    def _licence_url_matches_licence(self) -> Dataset:
+        name = self.licence.lower()
+        for prefix, url in LICENCE_URLS.items():
+            if name.startswith(prefix) and self.licence_url != url:
+                raise ValueError(f"licence_url: the text of {self.licence!r} is {url}")
+        return self
 
     @field_validator("owner")
     @classmethod

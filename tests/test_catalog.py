@@ -111,6 +111,7 @@ def _valid_entry() -> dict[str, Any]:
         "title": "A test dataset",
         "producer": "insee",
         "licence": "Licence Ouverte / Etalab 2.0",
+        "licence_url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
         "landing_page": "https://www.insee.fr/fr/information/1",
         "group": "territoires",
         "owner": "team:territoires",
@@ -150,6 +151,19 @@ def _drop_licence(e: dict[str, Any]) -> None:
     del e["licence"]
 
 
+def _drop_licence_url(e: dict[str, Any]) -> None:
+    del e["licence_url"]
+
+
+def _licence_url_of_another_licence(e: dict[str, Any]) -> None:
+    e["licence_url"] = "https://opendatacommons.org/licenses/odbl/1-0/"
+
+
+def _relative_licence_url(e: dict[str, Any]) -> None:
+    e["licence"] = "Licence du producteur"
+    e["licence_url"] = "/licence"
+
+
 def _relative_url(e: dict[str, Any]) -> None:
     e["millesimes"][0]["url"] = "/fichier/x_2024.csv"
 
@@ -184,6 +198,12 @@ def _no_format(e: dict[str, Any]) -> None:
 
 BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
     "missing licence": (_drop_licence, ["licence"]),
+    "missing licence_url": (_drop_licence_url, ["licence_url"]),
+    "licence_url of another licence": (
+        _licence_url_of_another_licence,
+        ["licence_url", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"],
+    ),
+    "licence_url not absolute": (_relative_licence_url, ["licence_url", "absolute"]),
     "url not absolute": (_relative_url, ["url"]),
     "not_null column not declared": (_undeclared_not_null, ["checks", "code_inconnu"]),
     "zip without member": (_zip_without_member, ["member"]),

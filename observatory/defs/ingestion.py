@@ -32,6 +32,7 @@ def _asset_metadata(dataset: Dataset) -> dict[str, object]:
         "dataset_id": dataset.id,
         "producer": dataset.producer,
         "licence": dataset.licence,
+        "licence_url": dg.MetadataValue.url(dataset.licence_url),
         "landing_page": dg.MetadataValue.url(dataset.landing_page),
         "source_url": dg.MetadataValue.url(latest.url),
         "source_urls": dg.MetadataValue.json(editions),
