@@ -39,6 +39,9 @@ VALIDATION_RESULTS = "meta.validation_results"
 """Every validation result of every run, with the fingerprint that lets a later run reuse it."""
 PARAMETERS = "meta.parametres"
 """Run parameters the SQL models read (see models/parameters.py), rewritten before every build."""
+SOURCES = "meta.sources"
+"""Who produced each input and under which licence, rewritten before every publication from the
+catalog and meta.ingestions: the attribution the licences ask for travels with the figures."""
 
 META_DDL = (
     """
@@ -344,6 +347,88 @@ def write_parameters(con: duckdb.DuckDBPyConnection, values: list[tuple[str, str
 def read_parameters(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Every parameter row, in a stable order (they are part of every model's fingerprint)."""
     return con.execute(f"select * from {PARAMETERS} order by all").fetchall()
+
+
+# --- meta.sources --------------------------------------------------------------------------------
+
+CATALOG_SOURCE_COLUMNS = (
+    "dataset_id",
+    "producer",
+    "title",
+    "licence",
+    "licence_url",
+    "landing_page",
+)
+"""What the catalog says of each dataset, as write_sources takes it (one tuple per dataset)."""
+
+SOURCES_COMMENTS = {
+    "dataset_id": "catalog id of the dataset (assets/<producer>/<dataset>.yaml)",
+    "producer": "who publishes the file (insee, dgcl, ans, ameli, drees, etalab, laposte)",
+    "title": "the dataset's title in the catalog",
+    "licence": "the licence the producer publishes the file under",
+    "licence_url": "the text of that licence",
+    "landing_page": "the producer's page for the dataset",
+    "millesime": "edition (millésime) of the file",
+    "origine": "how it was obtained: sample (synthetic), live, mirror or manual (ingested by hand)",
+    "source": "URL of the file as published, or the local path of a file ingested by hand",
+    "file_name": "name of the file",
+    "sha256": "sha256 of the file as obtained",
+    "ingested_at": "when it was loaded (UTC)",
+}
+
+
+def write_sources(con: duckdb.DuckDBPyConnection, catalog: Sequence[Sequence[str]]) -> int:
+    """Rebuild meta.sources: the latest load of every dataset-millésime with its producer, title
+    and licence from the catalog (one tuple of CATALOG_SOURCE_COLUMNS per dataset). A dataset
+    since removed from the catalog keeps its row, with its catalog columns empty: what was loaded
+    is never hidden. Returns the number of rows."""
+    if any(len(row) != len(CATALOG_SOURCE_COLUMNS) for row in catalog):
+        raise ValueError(f"{SOURCES}: each catalog row is {', '.join(CATALOG_SOURCE_COLUMNS)}")
+    values = ", ".join("(" + ", ".join("?" * len(CATALOG_SOURCE_COLUMNS)) + ")" for _ in catalog)
+    entries = (
+        f"select * from (values {values}) as cat({', '.join(CATALOG_SOURCE_COLUMNS)})"
+        if catalog
+        else "select "
+        + ", ".join(f"null::varchar as {c}" for c in CATALOG_SOURCE_COLUMNS)
+        + " where false"
+    )
+    con.execute(
+        f"""
+        create or replace table {SOURCES} as
+        with catalogue as ({entries}),
+        derniers as (
+            select ing.dataset_id, ing.millesime, ing.origine, ing.source, ing.file_name,
+                ing.sha256, ing.finished_at
+            from {INGESTIONS} as ing
+            qualify row_number() over (partition by ing.dataset_id, ing.millesime
+                                       order by ing.finished_at desc) = 1
+        )
+        select der.dataset_id, cat.producer, cat.title, cat.licence, cat.licence_url,
+            cat.landing_page, der.millesime, der.origine, der.source, der.file_name, der.sha256,
+            der.finished_at as ingested_at
+        from derniers as der
+        left join catalogue as cat on der.dataset_id = cat.dataset_id
+        order by der.dataset_id, der.millesime
+        """,
+        [value for row in catalog for value in row],
+    )
+    con.execute(
+        f"comment on table {SOURCES} is 'Who produced each input of the published tables and "
+        "under which licence: the latest load of every dataset-millésime, with the catalog''s "
+        "producer, title, licence and landing page. Grain: dataset_id x millesime'"
+    )
+    for column, text in SOURCES_COMMENTS.items():
+        con.execute(f"comment on column {SOURCES}.{column} is '{escape_literal(text)}'")
+    return int(con.execute(f"select count(*) from {SOURCES}").fetchall()[0][0])
+
+
+def read_sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Every row of meta.sources, by column name, in its order (an edition's datapackage.json)."""
+    if not table_exists(con, SOURCES):
+        return []
+    result = con.execute(f"select * from {SOURCES} order by dataset_id, millesime")
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 # --- meta.validation_results ---------------------------------------------------------------------

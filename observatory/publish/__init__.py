@@ -9,6 +9,7 @@ writer's. Each publication is an *edition*, a folder written once and never modi
       editions/<id>/observatory.duckdb
       editions/<id>/parquet/<schema>/<table>.parquet
       editions/<id>/manifest.json
+      editions/<id>/datapackage.json   the Parquet files as a Frictionless Data Package
 
 An edition is built under a hidden name (`editions/.building-<id>`), renamed to its final name
 once complete, and only then made current by renaming a new link over `observatory.duckdb` (one
@@ -20,7 +21,8 @@ publication. The previous editions are kept (OBSERVATORY_PUBLISHED_EDITIONS_KEPT
 
 - editions.py: the editions on disk: paths, manifests, which one is current, switching to one,
   pruning, verifying, rolling back;
-- writing.py: writing a new edition from the working warehouse and making it current.
+- writing.py: writing a new edition from the working warehouse and making it current;
+- datapackage.py: the edition's Parquet files, sources and licences as a Data Package.
 """
 
 

@@ -179,6 +179,8 @@ def verify_edition(edition: Edition) -> list[str]:
     expected += [
         (t["parquet"]["path"], t["parquet"]["sha256"]) for t in manifest["tables"] if t["parquet"]
     ]
+    if manifest.get("datapackage"):  # editions published before it have none
+        expected.append((manifest["datapackage"]["path"], manifest["datapackage"]["sha256"]))
     return [
         path
         for path, sha256 in expected

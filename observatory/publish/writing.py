@@ -16,7 +16,9 @@ from typing import Any
 
 import duckdb
 
+from observatory.catalog import load_catalog
 from observatory.models.runner import split_table_comment
+from observatory.publish.datapackage import write_datapackage
 from observatory.publish.editions import (
     BUILDING_PREFIX,
     DATABASE_NAME,
@@ -39,7 +41,14 @@ from observatory.publish.editions import (
 )
 from observatory.settings import Settings
 from observatory.state import sha256_file, warehouse_token
-from observatory.warehouse import escape_literal, latest_ingestions, quote_identifier, writer
+from observatory.warehouse import (
+    escape_literal,
+    latest_ingestions,
+    quote_identifier,
+    read_sources,
+    write_sources,
+    writer,
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,18 @@ def _source_versions(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     ]
 
 
+def _credit_sources(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Rewrite meta.sources from the catalog as it is now: a licence or a landing page corrected
+    in the YAML is published with the next edition."""
+    write_sources(
+        con,
+        [
+            (d.id, d.producer, d.title, d.licence, d.licence_url, d.landing_page)
+            for d in load_catalog(settings.catalog_dir)
+        ],
+    )
+
+
 def _write_edition(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -162,7 +183,7 @@ def _write_edition(
     built_at: datetime,
     schemas: Sequence[str],
 ) -> tuple[dict[str, int], dict[str, Any]]:
-    """Database, Parquet files and manifest of one edition, all inside `folder`."""
+    """Database, Parquet files, datapackage.json and manifest of one edition, inside `folder`."""
     database = folder / DATABASE_NAME
     tables: dict[str, int] = {}
     entries = []
@@ -198,6 +219,7 @@ def _write_edition(
             )
             entries.append(_describe_table(con, qualified, rows, parquet, folder))
         sources = _source_versions(con)
+        package = write_datapackage(folder, edition_id, built_at, entries, read_sources(con))
     finally:
         con.execute("detach published")  # checkpoints: the file is complete, no WAL beside it
     manifest = {
@@ -212,6 +234,7 @@ def _write_edition(
         },
         "tables": entries,
         "sources": sources,
+        "datapackage": package,
     }
     return tables, manifest
 
@@ -243,6 +266,8 @@ def publish(
                 tables = {t["table"]: int(t["rows"]) for t in manifest.get("tables", [])}
                 folder = editions_dir(settings) / current
                 return Publication(settings.published_path, tables, current, folder, [], True)
+        if "meta" in schemas:
+            _credit_sources(con, settings)
         building = editions_dir(settings) / f"{BUILDING_PREFIX}{edition_id}"
         building.mkdir(parents=True)
         try:
