@@ -24,12 +24,13 @@ from observatory.warehouse import (
     INGESTIONS,
     MODEL_STATES,
     PARAMETERS,
+    SOURCES,
     VALIDATION_RESULTS,
 )
 from tests.conftest import REPOSITORY, make_settings
 
 SQL_DIR = REPOSITORY / "dbt_like_sql"
-META_PUBLISHED = {INGESTIONS, FILE_DIGESTS, MODEL_STATES, VALIDATION_RESULTS, PARAMETERS}
+META_PUBLISHED = {INGESTIONS, FILE_DIGESTS, MODEL_STATES, VALIDATION_RESULTS, PARAMETERS, SOURCES}
 """The `meta.*` tables of the working warehouse, which the publication copies with its schema."""
 
 

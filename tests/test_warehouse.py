@@ -9,12 +9,24 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from observatory.warehouse import WarehouseBusyError, reader, table_columns, table_exists, writer
+from observatory.warehouse import (
+    INGESTION_COLUMNS,
+    WarehouseBusyError,
+    initialise,
+    read_sources,
+    reader,
+    record_ingestion,
+    table_columns,
+    table_exists,
+    write_sources,
+    writer,
+)
 from tests.conftest import REPOSITORY, make_settings
 
 # The child process takes the writer, records itself, says "locked", and keeps the lock until it
@@ -225,3 +237,48 @@ def test_tables_and_views_are_found_by_name_without_spoiling_a_transaction() -> 
     con.execute("insert into marts.t values (1, 'x', 2.5)")
     con.execute("commit")
     assert con.execute("select count(*) from marts.v").fetchall() == [(1,)]
+
+
+def test_meta_sources_keeps_the_latest_load_and_every_dataset_ingested():
+    """One row per dataset-millésime (its latest load), the catalog's credits joined; a dataset
+    the catalog no longer lists keeps its row, its credits empty."""
+
+    con = duckdb.connect()
+    try:
+        initialise(con)
+        loads = [("a1", "insee_x", 2024, "old", 1), ("a2", "insee_x", 2024, "new", 2)]
+        loads += [("b1", "gone_y", 2020, "kept", 3)]
+        for ingestion_id, dataset, year, digest, hour in loads:
+            values = dict.fromkeys(INGESTION_COLUMNS, 0)
+            values.update(
+                ingestion_id=ingestion_id,
+                dataset_id=dataset,
+                millesime=year,
+                origine="live",
+                source=f"https://example.org/{dataset}.csv",
+                file_name=f"{dataset}.csv",
+                member=None,
+                sha256=digest,
+                etag=None,
+                last_modified=None,
+                http_status=200,
+                columns_matched="",
+                extra_columns="",
+                fingerprint=digest,
+                started_at=datetime(2026, 1, 1, hour),
+                finished_at=datetime(2026, 1, 1, hour),
+            )
+            record_ingestion(con, values)
+        credit = ("insee_x", "insee", "X", "ODbL", "https://l", "https://p")
+        assert write_sources(con, [credit, ("unused", "dgcl", "U", "L", "u", "p")]) == 2
+        rows = read_sources(con)
+        assert [(r["dataset_id"], r["sha256"], r["producer"], r["licence"]) for r in rows] == [
+            ("gone_y", "kept", None, None),
+            ("insee_x", "new", "insee", "ODbL"),
+        ]
+        assert rows[1]["ingested_at"] == datetime(2026, 1, 1, 2)
+        assert write_sources(con, []) == 2  # rewritten, not appended
+        with pytest.raises(ValueError, match=r"meta\.sources"):
+            write_sources(con, [("insee_x", "insee")])
+    finally:
+        con.close()

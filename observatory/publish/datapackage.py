@@ -74,7 +74,7 @@ def _resource(table: Mapping[str, Any]) -> dict[str, Any]:
                     "description": column.get("description") or "",
                 }
                 for column in table["columns"]
-            ]
+            ],
         },
     }
 
