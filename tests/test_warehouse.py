@@ -242,7 +242,6 @@ def test_tables_and_views_are_found_by_name_without_spoiling_a_transaction() -> 
 def test_meta_sources_keeps_the_latest_load_and_every_dataset_ingested():
     """One row per dataset-millésime (its latest load), the catalog's credits joined; a dataset
     the catalog no longer lists keeps its row, its credits empty."""
-
     con = duckdb.connect()
     try:
         initialise(con)
