@@ -15,6 +15,7 @@ from observatory.analysis.profile import (
     GammeCoverage,
     PopulationYear,
     Profile,
+    SourceCredit,
 )
 from observatory.analysis.report import render_html
 from observatory.analysis.territories import Reference, Territory
@@ -45,6 +46,11 @@ def hostile_profile() -> Profile:
         ],
         service_densities=[Comparison("proximite", "Proximité <i>", "densite", (1.0, 2.0, 3.0))],
         gammes=[GammeCoverage("proximite", "Gamme", 3, (2, 3, 3), (0.5, 0.6, 0.7), HOSTILE)],
+        sources=[
+            SourceCredit(
+                "Ain & <b>Co</b>", HOSTILE, "2024", "L", "https://x.org/?a=1&b=2", "javascript:x()"
+            )
+        ],
     )
 
 
@@ -58,6 +64,14 @@ def test_territory_names_are_escaped_everywhere():
     title = re.search(r"<title>(.*?)</title>", html).group(1)
     assert title.startswith("Diagnostic territorial : &lt;script&gt;")
     assert "le 02/01/2026 03:04" in html
+    # the credits too: escaped text, and only web addresses become links
+    assert 'href="https://x.org/?a=1&amp;b=2"' in html and "javascript:" not in html
+
+
+def test_a_file_without_meta_sources_says_so_instead_of_crediting_nobody():
+    profile = hostile_profile()
+    html = render_html(Profile(**{**profile.__dict__, "sources": []}))
+    assert "Sources non publiées dans ce fichier" in html
 
 
 def test_templates_ship_with_the_package():

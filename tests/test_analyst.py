@@ -8,6 +8,7 @@ out with the expected number of bars and points, and the console must stay silen
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatory.analysis.profile import Profile, load_profile
+from observatory.analysis.profile import LIBELLES_PRODUCTEURS, Profile, load_profile
 from observatory.cli import main
 from tests.conftest import REPOSITORY
 
@@ -257,6 +258,26 @@ def test_profile_command_prints_the_epci_figures(capsys, sample_build, published
     assert "Estimation" in out  # EPCI ages are estimates: said in the output
 
 
+def test_profile_ends_with_the_producers_and_licences(capsys, sample_build, published, epci):
+    settings, _ = sample_build
+    code, out, err = run(capsys, settings, "profile", epci, "--niveau", "epci")
+    assert code == 0, err
+    credits = out.split("Producteurs et licences des données\n", 1)[1]
+    assert "=" * 20 not in credits.split("\n", 1)[1]  # the last section
+    unfolded = " ".join(credits.split())
+    assert "échantillon synthétique" in unfolded  # the sample says whose formats it imitates
+    rows = published.execute(
+        "select title, string_agg(millesime::varchar, ', ' order by millesime), licence, "
+        "licence_url from meta.sources group by all"
+    ).fetchall()
+    assert len(rows) > 10
+    for title, millesimes, licence, url in rows:
+        assert f"{title} ({millesimes}) — {licence}" in unfolded, title
+        assert f"{licence} : {url}" in credits
+    assert "Insee — Base permanente des équipements" in unfolded
+    assert max(len(line) for line in credits.splitlines()) <= 100  # a 100-column terminal
+
+
 def test_profile_of_a_commune_gives_its_distances_and_the_departement_ages(published):
     commune, departement = published.execute(
         "select code_territoire, code_departement from marts.territoires "
@@ -386,7 +407,16 @@ def test_report_is_one_self_contained_page(capsys, sample_build, published, epci
     html = output.read_text(encoding="utf-8")
     # nothing fetched from anywhere: no link, no external script or image, no CSS import
     assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\(", html)
-    assert re.findall(r"https?://[^\"' ]+", html) == ["http://www.w3.org/2000/svg"] * len(
+    # the only addresses: the SVG namespace, and the credits' links (a link fetches nothing)
+    credited = {
+        url
+        for row in published.execute(
+            "select licence_url, landing_page from meta.sources"
+        ).fetchall()
+        for url in row
+    }
+    addresses = re.findall(r"https?://[^\"' <]+", html)
+    assert [a for a in addresses if a not in credited] == ["http://www.w3.org/2000/svg"] * len(
         re.findall("<svg", html)
     )
     declared = {k: int(v) for k, v in re.findall(r'data-chart="([^"]+)" data-marks="(\d+)"', html)}
@@ -467,6 +497,42 @@ def test_report_renders_its_charts_in_headless_chromium(
     # the age structure: one 100 % bar per profession, every non-empty band laid out
     ages = next(a for a in attributes if a["data-chart"] == "ages")
     assert int(ages["data-rendered"]) == int(ages["data-marks"]) > 0
+
+
+def test_report_shows_the_producers_and_licences_in_headless_chromium(
+    capsys, sample_build, published, epci, tmp_path
+):
+    """The attribution is on the page a browser lays out: one row per dataset of meta.sources,
+    its producer, millésimes and licence linked to the licence's text."""
+    settings, _ = sample_build
+    page = tmp_path / "rapport.html"
+    code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
+    assert code == 0, err
+    dom, console = chromium_dom(page, tmp_path)
+    assert console == [], console
+    section = re.search(r'<section id="sources">(.*?)</section>', dom, re.DOTALL)
+    assert section, "no credits section in the rendered page"
+    assert "<h2>Producteurs et licences des données</h2>" in section.group(1)
+    assert dom.index('id="sources"') > dom.index("Évolution d'une édition à l'autre")
+    cells = [
+        [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in row]
+        for row in re.findall(
+            r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", section.group(1)
+        )
+    ]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a></td></tr>', section.group(1))
+    expected = published.execute(
+        "select producer, title, string_agg(millesime::varchar, ', ' order by millesime), "
+        "licence, licence_url, dataset_id from meta.sources group by all "
+        "order by producer, dataset_id"
+    ).fetchall()
+    assert len(cells) == len(links) == len(expected) > 10
+    for (producer, title, millesimes, licence, url, _), row, link in zip(
+        expected, cells, links, strict=True
+    ):
+        assert row[1:] == [title, millesimes, licence], row
+        assert row[0] == LIBELLES_PRODUCTEURS[producer]
+        assert html.unescape(link[0]) == url and link[1] == licence
 
 
 def test_readme_example_queries_run_on_the_sample(published):

@@ -6,7 +6,7 @@ read differently in `observatory profile` and in `observatory report`.
 
 from __future__ import annotations
 
-from observatory.analysis.profile import Profile
+from observatory.analysis.profile import Profile, SourceCredit
 
 
 def french_number(value: float, decimals: int = 0) -> str:
@@ -63,6 +63,32 @@ def sources_line(profile: Profile) -> str:
         f"{profile.millesime_bpe or 'n.d.'}, Annuaire santé {profile.millesime_sante or 'n.d.'}; "
         f"géographie COG {profile.cog_millesime or 'n.d.'}"
     )
+
+
+CREDITS_TITLE = "Producteurs et licences des données"
+NO_CREDITS = (
+    "Sources non publiées dans ce fichier (édition antérieure à meta.sources) : voir le catalogue "
+    "du projet (`observatory datasets`)."
+)
+
+
+def credits_intro(profile: Profile) -> str:
+    """What the credits list is: the sources of every figure shown, and, for the bundled sample,
+    that its files only imitate the producers' formats."""
+    text = "Chiffres calculés par l'observatoire à partir des données suivantes"
+    if profile.source_mode == "sample":
+        text += " (ici leur échantillon synthétique : mêmes formats, communes inventées)"
+    return text + " :"
+
+
+def credit_line(credit: SourceCredit) -> str:
+    """`Insee — Base permanente des équipements (2021, 2023) — Licence Ouverte / Etalab 2.0`."""
+    return f"{credit.producer} — {credit.title} ({credit.millesimes}) — {credit.licence}"
+
+
+def licence_texts(profile: Profile) -> list[tuple[str, str]]:
+    """(licence, URL of its text) of every licence of the sources, once each."""
+    return list(dict.fromkeys((c.licence, c.licence_url) for c in profile.sources if c.licence_url))
 
 
 def ageing_notes(profile: Profile) -> list[str]:

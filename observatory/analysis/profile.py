@@ -16,6 +16,7 @@ import duckdb
 
 from observatory.analysis.queries import DEFAULT_SQL_DIR, run_query
 from observatory.analysis.territories import Reference, Territory, find_territory, references
+from observatory.warehouse import SOURCES, table_exists
 
 LIBELLES_PROFESSIONS = {
     "medecin_generaliste": "Médecins généralistes",
@@ -33,6 +34,17 @@ LIBELLES_GAMMES = {
     "superieure": "Gamme supérieure",
     "sante": "Santé (hors gammes)",
 }
+
+LIBELLES_PRODUCTEURS = {
+    "insee": "Insee",
+    "dgcl": "DGCL",
+    "ans": "Agence du numérique en santé",
+    "ameli": "Assurance Maladie (data.ameli)",
+    "drees": "DREES",
+    "etalab": "Etalab",
+    "laposte": "La Poste",
+}
+"""How a report names the catalog's producers (a producer not listed is named by its id)."""
 
 TRANCHES_AGE = ("moins de 40 ans", "40-54 ans", "55-59 ans", "60-64 ans", "65 ans et plus")
 
@@ -165,6 +177,19 @@ class HealthYear:
 
 
 @dataclass(frozen=True)
+class SourceCredit:
+    """One dataset the published figures were built from: who produced it, which editions, under
+    which licence (meta.sources of the published file)."""
+
+    producer: str
+    title: str
+    millesimes: str
+    licence: str
+    licence_url: str
+    landing_page: str
+
+
+@dataclass(frozen=True)
 class Profile:
     """Everything `observatory profile` prints and `observatory report` draws."""
 
@@ -190,6 +215,8 @@ class Profile:
     changes: list[ServiceChange] = field(default_factory=list)
     series_breaks: list[SeriesBreak] = field(default_factory=list)
     health_evolution: list[HealthYear] = field(default_factory=list)
+    sources: list[SourceCredit] = field(default_factory=list)
+    """Empty when the published file predates meta.sources."""
 
 
 LIBELLES_INDICATEURS = {
@@ -317,4 +344,18 @@ def load_profile(
     profile.health_evolution.extend(
         HealthYear(int(m), mg, inf, apl) for m, mg, inf, apl in section("evolution_sante")
     )
+    if table_exists(con, SOURCES):
+        profile.sources.extend(
+            SourceCredit(
+                LIBELLES_PRODUCTEURS.get(producer, producer or dataset_id),
+                title or dataset_id,
+                millesimes,
+                licence or "licence non renseignée",
+                licence_url or "",
+                landing_page or "",
+            )
+            for producer, dataset_id, title, millesimes, licence, licence_url, landing_page in (
+                run_query(con, "profil_sources", sql_dir)
+            )
+        )
     return profile

@@ -26,9 +26,13 @@ from markupsafe import Markup
 
 from observatory.analysis import charts
 from observatory.analysis.formatting import (
+    CREDITS_TITLE,
     NO_AGES,
+    NO_CREDITS,
     ageing_notes,
+    credits_intro,
     format_value,
+    licence_texts,
     services,
     sources_line,
 )
@@ -366,6 +370,11 @@ def render_html(profile: Profile, generated_at: dt.datetime | None = None) -> st
             ),
             libelles_gammes=LIBELLES_GAMMES,
             sources=sources_line(profile),
+            credits_title=CREDITS_TITLE,
+            credits_intro=credits_intro(profile),
+            no_credits=NO_CREDITS,
+            licences=licence_texts(profile),
+            web=("https://", "http://"),
             generated=(generated_at or dt.datetime.now()).strftime("%d/%m/%Y %H:%M"),
             format_value=format_value,
         )

@@ -7,14 +7,20 @@ labels left-aligned, figures right-aligned, readable in a 100-column terminal.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 from observatory.analysis.formatting import (
+    CREDITS_TITLE,
     GAMMES_COURTES,
     NO_AGES,
+    NO_CREDITS,
     ageing_notes,
+    credit_line,
+    credits_intro,
     format_value,
     french_number,
+    licence_texts,
     services,
     sources_line,
 )
@@ -275,4 +281,18 @@ def render_text(profile: Profile) -> str:
                 ],
             )
         )
+    out.extend(_credits(profile))
     return "\n".join(out) + "\n"
+
+
+def _credits(profile: Profile) -> list[str]:
+    """The producers and licences of the figures, last: what the licences ask a reuse to say."""
+    if not profile.sources:
+        return [_heading(CREDITS_TITLE), NO_CREDITS]
+    lines = [_heading(CREDITS_TITLE), textwrap.fill(credits_intro(profile), width=100)]
+    lines += [
+        textwrap.fill(credit_line(c), width=100, initial_indent="- ", subsequent_indent="  ")
+        for c in profile.sources
+    ]
+    lines += [f"{licence} : {url}" for licence, url in licence_texts(profile)]
+    return lines
