@@ -140,6 +140,20 @@ def test_an_edition_has_parquet_files_and_a_manifest_that_match_its_tables(home)
     assert sources == set(ingested) and len(sources) > 20
 
 
+def test_an_edition_without_datapackage_is_published_again_with_it(home):
+    """After an upgrade, a refresh that changed nothing still writes the new file once."""
+    settings = settings_for(home)
+    first = publish(settings, skip_unchanged=True)
+    assert first.unchanged and first.folder is not None
+    manifest = json.loads((first.folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    del manifest["datapackage"]
+    (first.folder / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    again = publish(settings, skip_unchanged=True)
+    assert not again.unchanged and again.edition != first.edition
+    assert again.folder is not None and (again.folder / "datapackage.json").is_file()
+    assert publish(settings, skip_unchanged=True).unchanged
+
+
 def test_rollback_restores_the_previous_edition_and_old_editions_are_pruned(home, capsys):
     settings = settings_for(home, kept=1)
     first = current(settings)  # the sample build's own edition, copied with the warehouse

@@ -262,7 +262,8 @@ def publish(
             folders = sorted(p for p in editions_dir(settings).glob("*") if p.is_dir())
             current = current_id(settings, folders)
             manifest = read_manifest(editions_dir(settings) / current) if current else {}
-            if current and manifest.get("content_token") == token:
+            # an edition written before datapackage.json existed is written again, with it
+            if current and manifest.get("content_token") == token and "datapackage" in manifest:
                 tables = {t["table"]: int(t["rows"]) for t in manifest.get("tables", [])}
                 folder = editions_dir(settings) / current
                 return Publication(settings.published_path, tables, current, folder, [], True)
