@@ -21,8 +21,9 @@ def build_publish_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         group_name="published",
         description="The published edition analysts and dashboards open read-only: every "
         "marts.* table, the quarantine.* tables (rows a source could not place, with the reason) "
-        "and the meta.* tables, as a DuckDB file and one Parquet file per table with a manifest; "
-        "switched atomically, the previous editions kept for `observatory rollback`.",
+        "and the meta.* tables, as a DuckDB file and one Parquet file per table with a manifest "
+        "and a datapackage.json (Frictionless: schemas, sources, licences); switched "
+        "atomically, the previous editions kept for `observatory rollback`.",
         owners=["team:observatory"],
         kinds={"duckdb", "parquet"},
         pool=WRITER_POOL,
