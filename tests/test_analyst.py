@@ -477,15 +477,22 @@ def test_browser_check_sees_script_errors(tmp_path):
     assert any('"bad"' in line for line in console), console
 
 
-def test_report_renders_its_charts_in_headless_chromium(
-    capsys, sample_build, published, epci, tmp_path
-):
+def report_in_chromium(capsys, sample_build, epci: str, tmp_path: Path) -> str:
+    """`observatory report` of the EPCI, opened in headless chromium: the DOM after its script
+    ran (the console must have stayed silent)."""
     settings, _ = sample_build
     page = tmp_path / "rapport.html"
     code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
     assert code == 0, err
     dom, console = chromium_dom(page, tmp_path)
     assert console == [], console
+    return dom
+
+
+def test_report_renders_its_charts_in_headless_chromium(
+    capsys, sample_build, published, epci, tmp_path
+):
+    dom = report_in_chromium(capsys, sample_build, epci, tmp_path)
     root = re.search(r"<html[^>]*>", dom).group(0)
     assert "data-erreur" not in root and f'data-charts="{dom.count("<svg ")}"' in root
     charts = re.findall(r"<svg ([^>]*)>", dom)
@@ -504,12 +511,7 @@ def test_report_shows_the_producers_and_licences_in_headless_chromium(
 ):
     """The attribution is on the page a browser lays out: one row per dataset of meta.sources,
     its producer, millésimes and licence linked to the licence's text."""
-    settings, _ = sample_build
-    page = tmp_path / "rapport.html"
-    code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
-    assert code == 0, err
-    dom, console = chromium_dom(page, tmp_path)
-    assert console == [], console
+    dom = report_in_chromium(capsys, sample_build, epci, tmp_path)
     section = re.search(r'<section id="sources">(.*?)</section>', dom, re.DOTALL)
     assert section, "no credits section in the rendered page"
     assert "<h2>Producteurs et licences des données</h2>" in section.group(1)
