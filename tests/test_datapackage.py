@@ -167,3 +167,4 @@ def test_every_duckdb_type_maps_to_a_table_schema_type():
         "number",
     ]
     assert table_schema_type("GEOMETRY") == "any"
+    assert table_schema_type("TIMESTAMP[]") == table_schema_type("STRUCT(a INTEGER)[2]") == "array"

@@ -27,6 +27,7 @@ MISSING_VALUES = ["", "nan"]
 among them) sees a NULL integer as NaN: declared missing, it is not a type error."""
 
 _TYPES = (
+    (r"^.*\[\d*\]$", "array"),  # first: `TIMESTAMP[]` is a list, not a timestamp
     (
         r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$",
         "integer",
@@ -37,7 +38,6 @@ _TYPES = (
     (r"^TIME( WITH TIME ZONE)?$", "time"),
     (r"^TIMESTAMP.*$", "datetime"),
     (r"^(VARCHAR|UUID|ENUM\(.*\))$", "string"),
-    (r"^.*\[\d*\]$", "array"),
     (r"^(STRUCT|MAP)\(.*\)$", "object"),
     (r"^JSON$", "object"),
 )
