@@ -87,17 +87,19 @@ class StepEvent:
     stage: str
     """What the step does: ingest, seeds, models, checks or publish."""
     status: str
-    """started, succeeded, failed or skipped."""
+    """started, progress (one more of its tables or checks done), succeeded, failed or skipped."""
     total: int
     """How many steps the run executes."""
     stage_total: int
     """How many of them are of this step's stage."""
     seconds: float | None = None
     """Wall seconds of a finished step."""
+    detail: str = ""
+    """Of a `progress` event: the table built or the check run (one step builds every model)."""
 
     @property
     def finished(self) -> bool:
-        return self.status != "started"
+        return self.status not in ("started", "progress")
 
 
 Progress = Callable[[StepEvent], None]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,22 +18,14 @@ from observatory.build import StepEvent
 from observatory.cli import main
 from observatory.cli.progress import build_progress
 from observatory.defs.progress import stage_of
+from tests.conftest import copy_of_sample
 
 STEP_LINE = re.compile(r"step (\d+)/(\d+) (\w+) (\w+) (\d+\.\d\d)s (succeeded|failed|skipped)")
 
 
 @pytest.fixture
 def home(tmp_path: Path, sample_build) -> Path:
-    built, summary = sample_build
-    assert summary.success, summary.failure
-    target = tmp_path / "home"
-    shutil.copytree(
-        built.warehouse_dir,
-        target / "sample",
-        symlinks=True,
-        ignore=shutil.ignore_patterns("*.lock", "validation"),
-    )
-    return target
+    return copy_of_sample(sample_build, tmp_path / "home")
 
 
 def test_a_build_in_a_pipe_prints_one_line_per_finished_step(capsys, home, tmp_path):
@@ -85,9 +76,10 @@ class Terminal(io.StringIO):
         return True
 
 
-def event(step: str, status: str, seconds: float | None = None) -> StepEvent:
+def event(step: str, status: str, seconds: float | None = None, detail: str = "") -> StepEvent:
     stage_totals = {"ingest": 2, "models": 1}
-    return StepEvent(step, stage_of(step), status, 3, stage_totals[stage_of(step)], seconds)
+    stage, stage_total = stage_of(step), stage_totals[stage_of(step)]
+    return StepEvent(step, stage, status, 3, stage_total, seconds, detail)
 
 
 def test_on_a_terminal_each_stage_has_a_bar_naming_its_step(monkeypatch):
@@ -100,10 +92,12 @@ def test_on_a_terminal_each_stage_has_a_bar_naming_its_step(monkeypatch):
         progress(event("raw__insee__cog_communes", "started"))
         progress(event("raw__insee__cog_communes", "failed", 0.1))
         progress(event("sql_models", "started"))
+        progress(event("sql_models", "progress", detail="marts.population"))
     screen = terminal.getvalue()
     assert "build" in screen and "ingest" in screen and "models" in screen
     assert "2/2" in screen and "2/3" in screen  # ingest done; two of the build's three steps
     assert "raw__insee__cog_communes (failed)" in screen
+    assert "marts.population" in screen  # the model the one step of every model has just built
     assert "0:00:00" in screen  # the elapsed time
     assert not re.search(r"^step \d", screen, re.MULTILINE)
 
@@ -113,6 +107,7 @@ def test_a_step_that_never_ran_is_a_line_without_seconds():
     with build_progress(quiet=False, stream=pipe) as progress:
         assert progress is not None
         progress(event("raw__insee__bpe", "started"))
+        progress(event("sql_models", "progress", detail="marts.population"))
         progress(event("sql_models", "skipped"))
     assert pipe.getvalue() == "step 1/3 models sql_models - skipped\n"
 

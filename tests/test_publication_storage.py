@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 
 import duckdb
 
 from observatory.publish.editions import MANIFEST_NAME, list_editions
 from observatory.publish.writing import STORAGE_VERSION, publish
-from tests.conftest import make_settings
+from tests.conftest import copy_of_sample, make_settings
 
 STORAGE_NUMBER_OF_V1_0 = 64
 """The number DuckDB 0.10 to 1.1 write in a file's header, the only one DuckDB 1.0 and 1.1
@@ -78,13 +77,7 @@ def test_a_refresh_rewrites_an_unchanged_edition_written_in_another_storage_vers
 ):
     """An edition published before the storage version was chosen (DuckDB 2's own format) is
     not kept as `unchanged`: 1.x clients would never get a file they can open."""
-    built, summary = sample_build
-    assert summary.success, summary.failure
-    home = tmp_path / "home"
-    shutil.copytree(
-        built.warehouse_dir, home / "sample", symlinks=True, ignore=shutil.ignore_patterns("*.lock")
-    )
-    settings = make_settings(home)
+    settings = make_settings(copy_of_sample(sample_build, tmp_path / "home"))
     assert publish(settings, skip_unchanged=True).unchanged
     current = next(e for e in list_editions(settings) if e.current)
     manifest_path = current.folder / MANIFEST_NAME

@@ -23,6 +23,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Column
 
 from observatory.build import Progress as ProgressCallback
 from observatory.build import StepEvent
@@ -64,18 +65,18 @@ class LiveBars:
                 event.stage, total=event.stage_total, step=""
             )
         task = self.stages[event.stage]
-        if not event.finished:
+        if event.status == "progress":
+            self.bars.update(task, step=event.detail)
+        elif not event.finished:
             self.bars.update(task, step=event.step)
             self.bars.update(self.overall, step=f"{event.stage}: {event.step}")
-            return
-        failed = "" if event.status == "succeeded" else f" ({event.status})"
-        self.bars.update(task, advance=1, step=f"{event.step}{failed}")
-        self.bars.advance(self.overall)
-
-    def close(self) -> None:
-        """The build is over: no step is under way any more."""
-        for task in [self.overall, *self.stages.values()]:
-            self.bars.update(task, step="")
+        else:
+            failed = "" if event.status == "succeeded" else f" ({event.status})"
+            self.bars.update(task, advance=1, step=f"{event.step}{failed}")
+            self.bars.update(self.overall, advance=1, step="")
+        # Drawn now, not at the next tick: a failed step stays on screen even if the run
+        # stops right after it.
+        self.bars.refresh()
 
 
 @contextmanager
@@ -89,15 +90,13 @@ def build_progress(quiet: bool, stream: TextIO | None = None) -> Iterator[Progre
     else:
         bars = Progress(
             TextColumn("{task.description:>8}"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[step]}"),
+            # the step's name is cut, not the bars, when the terminal is narrow
+            TextColumn("{task.fields[step]}", table_column=Column(no_wrap=True, ratio=1)),
             console=Console(file=stream),
+            expand=True,
         )
-        live = LiveBars(bars)
         with bars:
-            try:
-                yield live
-            finally:
-                live.close()
+            yield LiveBars(bars)

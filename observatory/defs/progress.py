@@ -20,7 +20,8 @@ STATUS = {
     dg.DagsterEventType.STEP_FAILURE: "failed",
     dg.DagsterEventType.STEP_SKIPPED: "skipped",
 }
-"""The step events a build reports; the others (outputs, logs, retries) say nothing new."""
+"""The step events a build reports, besides each table built and check run within a step; the
+others (outputs, logs, retries) say nothing new."""
 
 STAGE_OF_STEP = {"seeds": "seeds", "sql_models": "models", "sql_checks": "checks"}
 STAGE_OF_PREFIX = {"raw__": "ingest", "gx_": "checks", "published__": "publish"}
@@ -45,16 +46,31 @@ class StepListener:
 
     def __call__(self, entry: dg.EventLogEntry) -> None:
         event = entry.dagster_event
-        if event is None or event.step_key is None or event.event_type not in STATUS:
+        if event is None or event.step_key is None:
             return
-        step, status = event.step_key, STATUS[event.event_type]
-        seconds = None
-        if status == "started":
-            self.started[step] = entry.timestamp
-        elif step in self.started:
-            seconds = round(entry.timestamp - self.started[step], 3)
-            self.seconds[step] = seconds
+        step, seconds, detail = event.step_key, None, ""
+        if event.event_type in STATUS:
+            status = STATUS[event.event_type]
+            if status == "started":
+                self.started[step] = entry.timestamp
+            elif step in self.started:
+                seconds = round(entry.timestamp - self.started[step], 3)
+                self.seconds[step] = seconds
+        elif (detail := _done_within(event)) is not None:
+            status = "progress"
+        else:
+            return
         if self.progress is not None:
             stage = stage_of(step)
             total, stage_total = self.total, self.stage_totals[stage]
-            self.progress(StepEvent(step, stage, status, total, stage_total, seconds))
+            self.progress(StepEvent(step, stage, status, total, stage_total, seconds, detail))
+
+
+def _done_within(event: dg.DagsterEvent) -> str | None:
+    """The table built or the check run that an event of a running step reports, if any."""
+    if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.asset_key:
+        return ".".join(event.asset_key.path)
+    if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+        evaluation = event.asset_check_evaluation_data
+        return f"{'.'.join(evaluation.asset_key.path)}: {evaluation.check_name}"
+    return None
