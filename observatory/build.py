@@ -9,7 +9,7 @@ orchestrator (observatory.defs.execution runs the selection as one in-process Da
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -75,6 +75,37 @@ class RunResult:
     """The user's error behind each failed step, one line each (blocking checks left out)."""
 
 
+@dataclass(frozen=True)
+class StepEvent:
+    """A step of a run starting or finishing, reported while the run goes on.
+
+    A national build runs for minutes: the command line shows where it is from these events
+    (observatory.cli.progress), which the runner derives from the same stream as its
+    `step_seconds`, so the seconds shown and the ones `--timings` writes agree."""
+
+    step: str
+    stage: str
+    """What the step does: ingest, seeds, models, checks or publish."""
+    status: str
+    """started, progress (one more of its tables or checks done), succeeded, failed or skipped."""
+    total: int
+    """How many steps the run executes."""
+    stage_total: int
+    """How many of them are of this step's stage."""
+    seconds: float | None = None
+    """Wall seconds of a finished step."""
+    detail: str = ""
+    """Of a `progress` event: the table built or the check run (one step builds every model)."""
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("started", "progress")
+
+
+Progress = Callable[[StepEvent], None]
+"""Where a runner reports its steps (the command line renders them; nothing reports when None)."""
+
+
 class Runner(Protocol):
     """Runs a selection of tables (assets) with their checks: the orchestrator's side."""
 
@@ -82,7 +113,7 @@ class Runner(Protocol):
         """The tables a selection names (everything when None); ModelError when malformed."""
         ...
 
-    def run(self, tables: set[str]) -> RunResult: ...
+    def run(self, tables: set[str], progress: Progress | None = None) -> RunResult: ...
 
 
 @dataclass
@@ -165,8 +196,10 @@ def build(
     *,
     full_refresh: bool = False,
     project: Project | None = None,
+    progress: Progress | None = None,
 ) -> BuildSummary:
-    """Materialize the selection; leave out what has no input in the active mode."""
+    """Materialize the selection; leave out what has no input in the active mode; report each
+    step to `progress` as it starts and finishes."""
     project = project or load_project(settings)
     requested = runner.select(select)
     summary = BuildSummary(success=False)
@@ -184,7 +217,7 @@ def build(
         return summary
     try:
         with writer(settings):  # one connection and one lock for every step of the run
-            result = runner.run(tables)
+            result = runner.run(tables, progress)
     finally:
         wait_for_warm_up()
     return summarise(settings, result, summary)

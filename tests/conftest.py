@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -75,6 +76,22 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Set
         else:
             os.environ["DAGSTER_HOME"] = saved
     yield settings, summary
+
+
+def copy_of_sample(sample_build: tuple[Settings, Any], home: Path) -> Path:
+    """`home` made a copy of the session's sample warehouse and editions, for a test to change
+    (or rebuild: its models are then unchanged and not rebuilt)."""
+    import shutil
+
+    built, summary = sample_build
+    assert summary.success, summary.failure
+    shutil.copytree(
+        built.warehouse_dir,
+        home / "sample",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("*.lock", "validation"),
+    )
+    return home
 
 
 RUN_LOG = ("meta.validation_results",)

@@ -33,22 +33,13 @@ from observatory.publish.editions import (
 )
 from observatory.publish.writing import publish
 from observatory.settings import Settings
-from tests.conftest import REPOSITORY, digest, make_settings
+from tests.conftest import REPOSITORY, copy_of_sample, digest, make_settings
 
 
 @pytest.fixture
 def home(tmp_path: Path, sample_build) -> Path:
     """A copy of the sample warehouse (with its published editions) this test may change."""
-    built, summary = sample_build
-    assert summary.success, summary.failure
-    target = tmp_path / "home"
-    shutil.copytree(
-        built.warehouse_dir,
-        target / "sample",
-        symlinks=True,
-        ignore=shutil.ignore_patterns("*.lock", "validation"),
-    )
-    return target
+    return copy_of_sample(sample_build, tmp_path / "home")
 
 
 def settings_for(home: Path, kept: int = 3) -> Settings:

@@ -2,7 +2,7 @@
 
 - main.py: the parser, the settings flags and the one-line `error:` for every user error;
 - sources.py: `datasets`, `status`, `ingest`;
-- building.py: `build`, `validate`, `dev`;
+- building.py: `build`, `validate`, `dev`; progress.py: where a running build is;
 - editions.py: `editions`, `rollback`;
 - query.py: `query` (one read-only statement on the published file);
 - analyst.py: `tables`, `describe`, `profile`, `report` (observatory.analysis);

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from observatory.build import build
+from observatory.cli.progress import build_progress
 from observatory.cli.tables import format_table
 from observatory.defs.execution import DagsterRunner
 from observatory.defs.instance import ensure_dagster_home
@@ -22,7 +23,10 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     runner = DagsterRunner(
         settings, record=args.record, log_level="INFO" if args.verbose else "CRITICAL"
     )
-    summary = build(settings, runner, args.select, full_refresh=args.full_refresh)
+    with build_progress(args.quiet) as progress:
+        summary = build(
+            settings, runner, args.select, full_refresh=args.full_refresh, progress=progress
+        )
     if args.timings:
         Path(args.timings).write_text(json.dumps(summary.step_seconds, indent=1), encoding="utf-8")
     if summary.tables:

@@ -52,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="show Dagster's step logs"
     )
     build_parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress: neither the bars of a terminal nor the line per step of a pipe",
+    )
+    build_parser.add_argument(
         "--record",
         action="store_true",
         help="record the run in the Dagster instance (DAGSTER_HOME) so `make dev` shows it",

@@ -8,7 +8,8 @@ files (the catalog and the SQL): no network, no secrets.
 - resources.py: the settings carried into every step; instance.py: DAGSTER_HOME;
 - ingestion.py, models.py, publication.py: the assets; checks.py: the asset checks;
 - jobs.py (and the schedule), sensors.py, freshness.py: what runs when;
-- execution.py: a build's selection run in-process (the Runner of observatory.build).
+- execution.py: a build's selection run in-process (the Runner of observatory.build);
+  progress.py: its steps as they start and finish, from the run's event stream.
 """
 
 from __future__ import annotations

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 import dagster as dg
 
-from observatory.build import ENGINE_ERRORS, CheckResult, RunResult
+from observatory.build import ENGINE_ERRORS, CheckResult, Progress, RunResult
 from observatory.defs import assemble
 from observatory.defs.ingestion import asset_key
 from observatory.defs.instance import ensure_dagster_home
+from observatory.defs.progress import StepListener
 from observatory.models import ModelError
 from observatory.settings import Settings
 
@@ -62,18 +64,25 @@ class DagsterRunner:
         except dg.DagsterInvalidSubsetError as exc:
             raise ModelError(f"--select {selection!r}: {exc}") from exc
 
-    def run(self, tables: set[str]) -> RunResult:
+    def run(self, tables: set[str], progress: Progress | None = None) -> RunResult:
+        """Run the selection; each step is reported to `progress` as it starts and finishes."""
         job = self.definitions.resolve_implicit_global_asset_job_def()
+        keys = sorted(asset_key(t) for t in tables)
+        steps = job.get_subset(asset_selection=set(keys)).graph.node_names()
+        listener = StepListener(steps, progress)
+        run_id = str(uuid.uuid4())  # known before the run starts, to listen to its events
         dagster_logger = logging.getLogger("dagster")
         previous_level = dagster_logger.level
         dagster_logger.setLevel(self.log_level)
         try:
             instance = dg.DagsterInstance.get() if self.record else dg.DagsterInstance.ephemeral()
+            instance.add_event_listener(run_id, listener)
             result = job.execute_in_process(
                 instance=instance,
-                asset_selection=sorted(asset_key(t) for t in tables),
+                asset_selection=keys,
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": self.log_level}}}},
+                run_id=run_id,
             )
         finally:
             dagster_logger.setLevel(previous_level)
@@ -91,11 +100,7 @@ class DagsterRunner:
                 )
                 for e in result.get_asset_check_evaluations()
             ],
-            step_seconds={
-                stats.step_key: round(stats.end_time - stats.start_time, 3)
-                for stats in instance.get_run_step_stats(result.run_id)
-                if stats.start_time is not None and stats.end_time is not None
-            },
+            step_seconds=listener.seconds,
             failures=[
                 message
                 for message in (failure_message(e) for e in result.all_events if e.is_step_failure)

@@ -50,6 +50,15 @@ from observatory.warehouse import (
     writer,
 )
 
+STORAGE_VERSION = "v1.0.0"
+"""The storage format the published file is written in: the oldest DuckDB 2.0 can write.
+
+DuckDB 2.0 writes its own format by default, which no 1.x client opens (the DuckDB CLI on the
+registries and DuckDB-WASM of static dashboards are 1.x). Storage v1.0.0 is read by every DuckDB
+from 0.10 on, 2.x included, and holds everything the published tables use (VARCHAR, INTEGER,
+BIGINT, DOUBLE, DECIMAL, BOOLEAN, TIMESTAMP, views, comments on tables and columns). Newer
+compressions are given up: the sample's file is 10 % larger (5.5 MB instead of 5.0)."""
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -187,7 +196,10 @@ def _write_edition(
     database = folder / DATABASE_NAME
     tables: dict[str, int] = {}
     entries = []
-    con.execute(f"attach '{escape_literal(str(database))}' as published")
+    con.execute(
+        f"attach '{escape_literal(str(database))}' as published "
+        f"(storage_version '{STORAGE_VERSION}')"
+    )
     try:
         # One transaction: hundreds of comments and tables in one commit, not one each.
         con.execute("begin transaction")
@@ -231,12 +243,20 @@ def _write_edition(
             "path": DATABASE_NAME,
             "bytes": database.stat().st_size,
             "sha256": sha256_file(database),
+            "storage_version": STORAGE_VERSION,
         },
         "tables": entries,
         "sources": sources,
         "datapackage": package,
     }
     return tables, manifest
+
+
+def _storage_version(manifest: dict[str, Any]) -> str | None:
+    """The storage version an edition's file was written in (None: DuckDB's default, before
+    the publication chose one): an edition in another format is rewritten, not kept."""
+    database = manifest.get("database")
+    return database.get("storage_version") if isinstance(database, dict) else None
 
 
 def publish(
@@ -248,7 +268,8 @@ def publish(
     """Write a new edition of the given schemas of the working warehouse and make it current.
 
     `skip_unchanged` (a refresh): when the current edition was made of the same models and
-    ingestions, keep it instead of writing an identical one (at national scale, minutes).
+    ingestions and written in the same storage version, keep it instead of writing an identical
+    one (at national scale, minutes).
     """
     edition_id = _new_edition_id()
     built_at = datetime.now(UTC).replace(tzinfo=None)
@@ -262,8 +283,14 @@ def publish(
             folders = sorted(p for p in editions_dir(settings).glob("*") if p.is_dir())
             current = current_id(settings, folders)
             manifest = read_manifest(editions_dir(settings) / current) if current else {}
-            # an edition written before datapackage.json existed is written again, with it
-            if current and manifest.get("content_token") == token and "datapackage" in manifest:
+            # an edition written before datapackage.json existed, or in another storage format,
+            # is written again
+            if (
+                current
+                and manifest.get("content_token") == token
+                and "datapackage" in manifest
+                and _storage_version(manifest) == STORAGE_VERSION
+            ):
                 tables = {t["table"]: int(t["rows"]) for t in manifest.get("tables", [])}
                 folder = editions_dir(settings) / current
                 return Publication(settings.published_path, tables, current, folder, [], True)
