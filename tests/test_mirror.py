@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -53,7 +53,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[str, type[MirrorHandler]]]:
     for dataset in catalog:
         for edition in dataset.millesimes:
             parts = urlsplit(edition.url)
-            target = root / parts.netloc / parts.path.lstrip("/")
+            target = root / parts.netloc / unquote(parts.path).lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(
                 REPOSITORY
