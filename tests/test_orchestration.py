@@ -267,12 +267,13 @@ def test_probe_falls_back_to_a_conditional_get_when_head_is_refused(tmp_path, pu
     fetch.download(url, tmp_path, label="test", expected_format="csv", retries=0)
     publisher.refuse_head = True
     publisher.requests.clear()
-    answer = fetch.probe(url, tmp_path, label="test")
-    assert (answer.status, answer.changed) == (304, False)
-    assert [(m, h.get("if-none-match")) for m, _, h in publisher.requests] == [
-        ("HEAD", None),
-        ("GET", '"v1"'),
+    cached = fetch.cached_validators(url, tmp_path)
+    answer = fetch.ask(url, label="test", validators=cached)
+    assert (answer.status, answer.changed, answer.method) == (304, False, "GET")
+    assert [(m, h.get("if-none-match"), h.get("range")) for m, _, h in publisher.requests] == [
+        ("HEAD", None, None),
+        ("GET", '"v1"', "bytes=0-0"),
     ]
     publisher.release("/data.csv", b"a;b\n1;3\n", '"v2"')
-    assert fetch.probe(url, tmp_path, label="test").validator == '"v2"'
+    assert fetch.ask(url, label="test", validators=cached).validator == '"v2"'
     assert (tmp_path / "data.csv").read_bytes() == b"a;b\n1;2\n"  # probing downloads nothing
