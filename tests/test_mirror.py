@@ -119,37 +119,41 @@ ONE_SOURCE = 'key:"raw/insee__populations_reference" or key:"published/observato
 """The failing source and the publication: enough to prove what a failure changes."""
 
 
-def _failures(settings) -> list[tuple]:
+def _query(settings, sql: str) -> list[tuple]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        return con.execute(
-            "select dataset_id, millesime, error, http_status, attempts "
-            "from meta.source_failures order by all"
-        ).fetchall()
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def _failures(settings) -> list[tuple]:
+    return _query(
+        settings,
+        "select dataset_id, millesime, error, http_status, attempts "
+        "from meta.source_failures order by all",
+    )
 
 
 def _rows_2023(settings) -> int:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return con.execute(
-            "select count(*) from raw.insee__populations_reference where millesime = 2023"
-        ).fetchall()[0][0]
-    finally:
-        con.close()
+    sql = "select count(*) from raw.insee__populations_reference where millesime = 2023"
+    return int(_query(settings, sql)[0][0])
+
+
+def _mirror_settings(tmp_path, base: str, retries: int):
+    return make_settings(
+        tmp_path / "home",
+        OBSERVATORY_SOURCE="mirror",
+        OBSERVATORY_MIRROR_URL=base,
+        OBSERVATORY_HTTP_RETRIES=str(retries),
+    )
 
 
 def test_a_failing_edition_is_reported_kept_and_the_rest_published(tmp_path, mirror):
     """An HTML page or a 503 for one edition: the other editions are built and published, the
     failing edition keeps its earlier rows and cached file, and a warning check says so."""
     base, handler = mirror
-    settings = make_settings(
-        tmp_path / "home",
-        OBSERVATORY_SOURCE="mirror",
-        OBSERVATORY_MIRROR_URL=base,
-        OBSERVATORY_HTTP_RETRIES="1",
-    )
+    settings = _mirror_settings(tmp_path, base, retries=1)
     first = build(settings, ONE_SOURCE)
     assert first.success and first.warnings == [], first.failure
     rows_2023 = _rows_2023(settings)
@@ -190,12 +194,7 @@ def test_a_failing_edition_is_reported_kept_and_the_rest_published(tmp_path, mir
 def test_a_dataset_with_no_edition_obtained_fails_its_ingestion(tmp_path, mirror):
     """When every edition fails and nothing was loaded before, there is nothing to publish."""
     base, handler = mirror
-    settings = make_settings(
-        tmp_path / "home",
-        OBSERVATORY_SOURCE="mirror",
-        OBSERVATORY_MIRROR_URL=base,
-        OBSERVATORY_HTTP_RETRIES="0",
-    )
+    settings = _mirror_settings(tmp_path, base, retries=0)
     handler.broken["/ensemble.zip"] = (404, b"not found", "text/plain")
     failed = build(settings, ONE_SOURCE)
     assert not failed.success

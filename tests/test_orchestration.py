@@ -7,12 +7,10 @@ selection code under test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import dagster as dg
@@ -29,6 +27,7 @@ from observatory.defs.sensors import build_release_sensor, run_requests
 from observatory.ingest.load import ingest_dataset
 from observatory.ingest.releases import check_releases
 from tests.conftest import REPOSITORY, make_settings
+from tests.fetch_support import AnsweringHandler, serve
 from tests.test_definitions import catalog_yaml, raw_key
 
 PUBLISHED = dg.AssetKey(["published", "observatory"])
@@ -142,10 +141,16 @@ class Publisher:
 def publisher() -> Iterator[Publisher]:
     state = Publisher()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(AnsweringHandler):
+        def refuses_head(self, path: str) -> bool:
+            return state.refuse_head
+
+        def record(self, headers: dict[str, str]) -> None:
+            state.requests.append((self.command, self.path, headers))
+
         def answer(self, body_wanted: bool) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append((self.command, self.path, headers))
+            self.record(headers)
             found = state.files.get(self.path)
             if found is None:
                 self.send_response(404)
@@ -163,31 +168,9 @@ def publisher() -> Iterator[Publisher]:
             if body_wanted and not unchanged:
                 self.wfile.write(found.body)
 
-        def do_GET(self) -> None:
-            self.answer(True)
-
-        def do_HEAD(self) -> None:
-            if state.refuse_head:
-                state.requests.append((self.command, self.path, {}))
-                self.send_response(405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.answer(False)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Keep pytest output clean."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    state.base = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with serve(Handler) as base:
+        state.base = base + "/"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_release_sensor_launches_the_family_refresh_once_per_new_validator(tmp_path, publisher):

@@ -7,10 +7,8 @@ a file unchanged since it was ingested (304 to its ETag).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +18,7 @@ from observatory.catalog import load_catalog
 from observatory.cli.main import main
 from observatory.ingest.load import ingest_dataset
 from tests.conftest import REPOSITORY, make_settings
+from tests.fetch_support import AnsweringHandler, serve
 
 
 @dataclass
@@ -50,10 +49,16 @@ class Site:
 def site() -> Iterator[Site]:
     state = Site()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(AnsweringHandler):
+        def refuses_head(self, path: str) -> bool:
+            return path in state.refuse_head
+
+        def record(self, headers: dict[str, str]) -> None:
+            state.requests.append((self.command, self.path, headers))
+
         def answer(self, with_body: bool) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append((self.command, self.path, headers))
+            self.record(headers)
             status, extra, body = state.routes.get(self.path, (404, {}, b"not found"))
             if status == 200 and headers.get("if-none-match") == extra.get("ETag"):
                 status, body = 304, b""
@@ -69,31 +74,9 @@ def site() -> Iterator[Site]:
             if with_body:
                 self.wfile.write(body)
 
-        def do_GET(self) -> None:
-            self.answer(True)
-
-        def do_HEAD(self) -> None:
-            if self.path in state.refuse_head:
-                state.requests.append((self.command, self.path, {}))
-                self.send_response(405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.answer(False)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Keep pytest output clean."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(Handler) as base:
+        state.base = base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # --- fetch.ask ----------------------------------------------------------------------------------
