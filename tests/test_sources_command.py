@@ -17,6 +17,7 @@ from observatory import fetch
 from observatory.catalog import load_catalog
 from observatory.cli.main import main
 from observatory.ingest.load import ingest_dataset
+from observatory.warehouse import writer
 from tests.conftest import REPOSITORY, make_settings
 from tests.fetch_support import AnsweringHandler, serve
 
@@ -193,6 +194,18 @@ def test_sources_command_reports_moved_missing_failing_html_and_unchanged(
     assert _line(out, "insee_cog_regions", 2026).endswith(" yes")
     assert "1 unreachable (0 of them current)" in out
 
+    # Rows of a file ingested by hand are not compared with the source's file.
+    manual = settings.manual_dir / "insee_cog_regions" / "2024"
+    manual.mkdir(parents=True)
+    (manual / "v_region_2024.csv").write_bytes(b"x")
+    with writer(settings) as con:
+        con.execute(
+            "update meta.ingestions set source = ? where dataset_id = 'insee_cog_regions' "
+            "and millesime = 2024",
+            [str(manual / "v_region_2024.csv")],
+        )
+    assert main([*cli, "insee_cog_regions"]) == 0
+    assert f"ingested from {manual}" in _line(capsys.readouterr().out, "insee_cog_regions", 2024)
     assert main([*cli, "insee_cog_regions"]) == 0
     out, _ = capsys.readouterr()
     assert "insee_bpe " not in out and "2 editions asked" not in out

@@ -70,14 +70,17 @@ class SourceAnswer:
 
     @property
     def changed(self) -> str:
-        """Whether the file differs from the one ingested: yes, no, not ingested, unknown."""
+        """Whether the file differs from the one ingested: yes, no, not ingested, unknown, or
+        `ingested from <where>` when the rows came from elsewhere (a file by hand, an old URL)."""
         answer, ingested = self.answer, self.ingested
         if answer is None or self.problem is not None:
             return "-"
-        if not answer.changed:
-            return "no"
         if ingested is None:
             return "not ingested"
+        if ingested.source != self.url:
+            return f"ingested from {ingested.source}"
+        if not answer.changed:
+            return "no"
         if answer.etag and ingested.etag:
             return "no" if answer.etag == ingested.etag else "yes"
         if answer.last_modified and ingested.last_modified:
