@@ -4,9 +4,10 @@ A producer moves a file (404), its server fails (500), or a portal serves an HTM
 the data: one edition of a dataset is then unavailable, but the other editions, and the rows of
 that edition loaded before, are still good. So such a failure is recorded in
 `meta.source_failures` (warehouse.py) instead of failing the ingestion, the rows already loaded
-stay, and the ingestion's warning check (`SOURCE_CHECK`) reads the table to say so. A wrong file
-of our own making (a renamed column, a file ingested by hand that is not data) still fails: only
-what comes from the network is the source's fault.
+stay, and the ingestion's warning check (`SOURCE_CHECK`) reads the table to say so. A file that
+does not match its catalog entry (a renamed column or zip member, a pinned checksum that
+differs, a file ingested by hand that is not data) still fails: only a source that did not serve
+the data is the source's fault.
 """
 
 from __future__ import annotations
@@ -30,10 +31,16 @@ SOURCE_CHECK = "source_reachable"
 """The ingestion assets' warning check: every edition's source answered with data."""
 
 
+UNAVAILABLE = (fetch.HttpStatusError, fetch.NetworkError, fetch.NotDataError)
+"""The source did not serve the data: a status (404, 500...), no answer or a cut body, an HTML
+page. A checksum that differs, a zip without the declared member or a file over the size cap
+still fail the ingestion: the catalog entry needs a look, not a retry later."""
+
+
 def source_error(item: InputFile, exc: IngestError) -> fetch.FetchError | None:
     """The download failure behind an ingestion error of a remote edition, else None."""
     cause = exc.__cause__
-    if item.is_remote and isinstance(cause, fetch.FetchError):
+    if item.is_remote and isinstance(cause, UNAVAILABLE):
         return cause
     return None
 
