@@ -90,7 +90,8 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
 # --- sources -------------------------------------------------------------------------------------
 
 MOVED_HINT = (
-    "a source that moved: check the new address, then edit its `url:` (and `note:`) in "
+    "a source that moved or is gone: check the new address (the redirect target, the "
+    "landing page), then edit its `url:` and `note:` in "
     "assets/<producer>/<dataset>.yaml, or download the file by hand and run "
     "`observatory ingest DATASET --file PATH --millesime YEAR`"
 )
