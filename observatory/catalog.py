@@ -131,7 +131,19 @@ class Millesime(_Strict):
         description="name to give the downloaded file when the URL's path has none (an API)",
     )
     read: ReadOptions = ReadOptions()
-    note: str = ""
+    note: str = Field(
+        min_length=1,
+        description="how the URL was established (confirmed by other public code, moved, single "
+        "source, guessed): what a reviewer needs to trust it, and the first thing to read when "
+        "the source stops answering",
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must say how the URL was established (not blank)")
+        return value.strip()
 
     @field_validator("url")
     @classmethod

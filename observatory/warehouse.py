@@ -37,6 +37,10 @@ unchanged is not rebuilt (dbt's state comparison); `observatory build --full-ref
 them."""
 VALIDATION_RESULTS = "meta.validation_results"
 """Every validation result of every run, with the fingerprint that lets a later run reuse it."""
+SOURCE_FAILURES = "meta.source_failures"
+"""Each dataset-millésime whose source failed at its last attempt (404, 500, an HTML page
+instead of data): the rows loaded before are kept, and the ingestion's warning check reads this
+table. A row is removed when the edition is obtained again."""
 PARAMETERS = "meta.parametres"
 """Run parameters the SQL models read (see models/parameters.py), rewritten before every build."""
 SOURCES = "meta.sources"
@@ -72,6 +76,20 @@ META_DDL = (
         octets bigint not null,
         mtime_ns bigint not null,
         sha256 varchar not null
+    )
+    """,
+    """
+    create table if not exists meta.source_failures (
+        dataset_id varchar not null,
+        millesime integer not null,
+        source varchar not null,          -- URL asked
+        error varchar not null,           -- HttpStatusError, NetworkError, NotDataError...
+        http_status integer,
+        message varchar not null,         -- one line naming dataset, millésime, problem, URL
+        first_failed_at timestamp not null,
+        last_failed_at timestamp not null,
+        attempts integer not null,
+        primary key (dataset_id, millesime)
     )
     """,
     """
@@ -275,6 +293,67 @@ def ingestions_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
         f"select count(*), coalesce(sum(hash(ingestion_id)), 0)::varchar from {INGESTIONS}"
     ).fetchall()[0]
     return int(row[0]), str(row[1])
+
+
+# --- meta.source_failures -----------------------------------------------------------------------
+
+
+def record_source_failure(
+    con: duckdb.DuckDBPyConnection,
+    dataset_id: str,
+    millesime: int,
+    *,
+    source: str,
+    error: str,
+    http_status: int | None,
+    message: str,
+) -> None:
+    """One failed attempt to obtain a dataset-millésime; a repeated failure keeps its first date."""
+    con.execute(
+        f"""
+        insert into {SOURCE_FAILURES} as failure
+        values (?, ?, ?, ?, ?, ?, current_timestamp, current_timestamp, 1)
+        on conflict (dataset_id, millesime) do update set
+            source = excluded.source, error = excluded.error,
+            http_status = excluded.http_status, message = excluded.message,
+            last_failed_at = excluded.last_failed_at, attempts = failure.attempts + 1
+        """,
+        [dataset_id, millesime, source, error, http_status, message],
+    )
+
+
+def clear_source_failure(con: duckdb.DuckDBPyConnection, dataset_id: str, millesime: int) -> None:
+    """The edition was obtained again: its source no longer fails."""
+    con.execute(
+        f"delete from {SOURCE_FAILURES} where dataset_id = ? and millesime = ?",
+        [dataset_id, millesime],
+    )
+
+
+SOURCE_FAILURE_COLUMNS = (
+    "dataset_id",
+    "millesime",
+    "source",
+    "error",
+    "http_status",
+    "message",
+    "first_failed_at",
+    "last_failed_at",
+    "attempts",
+)
+
+
+def source_failures(
+    con: duckdb.DuckDBPyConnection, dataset_id: str | None = None
+) -> list[dict[str, object]]:
+    """The editions whose source currently fails (of one dataset, or all), by dataset and year."""
+    where, params = ("where dataset_id = ?", [dataset_id]) if dataset_id else ("", [])
+    rows = con.execute(
+        f"select {', '.join(SOURCE_FAILURE_COLUMNS)} from {SOURCE_FAILURES} {where} "
+        "order by dataset_id, millesime",
+        params,
+    ).fetchall()
+    return [dict(zip(SOURCE_FAILURE_COLUMNS, row, strict=True)) for row in rows]
 
 
 # --- meta.empreintes_fichiers --------------------------------------------------------------------

@@ -7,9 +7,13 @@ exactly as it was; those live here once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import threading
 import zipfile
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 LABEL = "insee_populations_reference 2023"
@@ -43,3 +47,47 @@ def write_zip(path: Path, members: dict[str, bytes], **kwargs: int) -> Path:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class AnsweringHandler(BaseHTTPRequestHandler):
+    """A test server's handler: GET and HEAD both go to `answer`; HEAD is refused with a 405
+    (recorded with `record`) where `refuses_head(path)` says so, as some portals do."""
+
+    def answer(self, with_body: bool) -> None:
+        raise NotImplementedError
+
+    def refuses_head(self, path: str) -> bool:
+        return False
+
+    def record(self, headers: dict[str, str]) -> None:
+        """Called for every request, with its headers in lower case."""
+
+    def do_GET(self) -> None:
+        self.answer(True)
+
+    def do_HEAD(self) -> None:
+        if self.refuses_head(self.path):
+            self.record({})
+            self.send_response(405)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.answer(False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep pytest output clean."""
+
+
+@contextlib.contextmanager
+def serve(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on 127.0.0.1 (a free port) for the block; yields its base URL
+    without a trailing slash."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

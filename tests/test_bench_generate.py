@@ -42,7 +42,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "36 files" in result.stdout
+    editions = sum(len(d.millesimes) for d in load_catalog(REPOSITORY_ROOT / "assets"))
+    assert f"{editions + 1} files" in result.stdout  # one per edition, and the territories
     return out
 
 

@@ -177,8 +177,8 @@ def test_a_changed_source_rebuilds_what_reads_it_and_only_that(tmp_path, sample_
         ),
     )
     postcodes = next((settings.catalog_dir / "sample" / "laposte_codes_postaux").glob("*/*.csv"))
-    lines = postcodes.read_text(encoding="utf-8").splitlines()
-    postcodes.write_text("\n".join([*lines, lines[-1]]) + "\n", encoding="utf-8")  # one row more
+    lines = postcodes.read_text(encoding="latin-1").splitlines()  # La Poste's encoding
+    postcodes.write_text("\n".join([*lines, lines[-1]]) + "\n", encoding="latin-1")  # a row more
     summary = build(settings)
     assert summary.success, summary.failure
     rebuilt = {t for t, _ in summary.tables if t.split(".")[0] in SQL_SCHEMAS} - set(

@@ -27,6 +27,7 @@ from observatory.catalog import (
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 ASSETS = REPOSITORY / "assets"
+NOTE = "confirmed by a test"
 
 
 # --- the real catalog ---------------------------------------------------------------------------
@@ -77,6 +78,20 @@ def test_real_catalog_every_dataset_has_a_millesime_and_https_urls(catalog: Cata
         assert len(set(years)) == len(years), dataset.id
 
 
+def test_real_catalog_says_how_every_url_was_established(catalog: Catalog) -> None:
+    """Every URL carries its evidence; the ones the live check found wrong are corrected."""
+    for dataset in catalog:
+        for edition in dataset.millesimes:
+            assert len(edition.note) > 20, (dataset.id, edition.millesime)
+    epci = catalog.get("dgcl_epci_composition")
+    assert all("/files/Accueil/DESL/" not in m.url for m in epci.millesimes)
+    assert epci.edition(2025).file_name == "epcicom2025-2.xlsx"
+    assert "404" in epci.edition(2025).note
+    assert catalog.get("laposte_codes_postaux").read_options(2026).encoding == "latin-1"
+    assert 2022 in catalog.get("insee_population_ages").years
+    assert "single source" in catalog.get("drees_demographie").edition(2026).note
+
+
 def test_real_catalog_checks_reference_declared_columns(catalog: Catalog) -> None:
     for path in _catalog_files():
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -123,8 +138,8 @@ def _valid_entry() -> dict[str, Any]:
         ],
         "checks": {"not_null": ["code"], "unique": [["millesime", "code"]]},
         "millesimes": [
-            {"millesime": 2024, "url": "https://www.insee.fr/fichier/x_2024.csv"},
-            {"millesime": 2025, "url": "https://www.insee.fr/fichier/x_2025.csv"},
+            {"millesime": 2024, "url": "https://www.insee.fr/fichier/x_2024.csv", "note": NOTE},
+            {"millesime": 2025, "url": "https://www.insee.fr/fichier/x_2025.csv", "note": NOTE},
         ],
     }
 
@@ -196,6 +211,14 @@ def _no_format(e: dict[str, Any]) -> None:
     del e["read"]["format"]
 
 
+def _url_without_note(e: dict[str, Any]) -> None:
+    del e["millesimes"][1]["note"]
+
+
+def _blank_note(e: dict[str, Any]) -> None:
+    e["millesimes"][0]["note"] = "   "
+
+
 BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
     "missing licence": (_drop_licence, ["licence"]),
     "missing licence_url": (_drop_licence_url, ["licence_url"]),
@@ -212,6 +235,8 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
     "owner not team or e-mail": (_bad_owner, ["owner"]),
     "unknown field (typo)": (_typo_field, ["licnce"]),
     "no format at all": (_no_format, ["format"]),
+    "url without a note": (_url_without_note, ["millesimes.1.note"]),
+    "blank note": (_blank_note, ["millesimes.0.note", "how the URL was established"]),
 }
 
 
@@ -381,11 +406,17 @@ def _dataset_with_overrides() -> Dataset:
     entry = _valid_entry()
     entry["read"] = {"format": "csv", "separator": ";", "encoding": "utf-8", "header_row": 1}
     entry["millesimes"] = [
-        {"millesime": 2022, "url": "https://example.org/2022.csv", "read": {"separator": ","}},
-        {"millesime": 2023, "url": "https://example.org/2023.csv"},
+        {
+            "millesime": 2022,
+            "url": "https://example.org/2022.csv",
+            "read": {"separator": ","},
+            "note": NOTE,
+        },
+        {"millesime": 2023, "url": "https://example.org/2023.csv", "note": NOTE},
         {
             "millesime": 2024,
             "url": "https://example.org/2024.xlsx",
+            "note": NOTE,
             "sha256": "a" * 64,
             "read": {"format": "xlsx", "header_marker": "CODGEO", "sheet": "COM"},
         },

@@ -13,8 +13,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import duckdb
 import pytest
 
 from observatory.catalog import load_catalog
@@ -53,7 +54,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[str, type[MirrorHandler]]]:
     for dataset in catalog:
         for edition in dataset.millesimes:
             parts = urlsplit(edition.url)
-            target = root / parts.netloc / parts.path.lstrip("/")
+            target = root / parts.netloc / unquote(parts.path).lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(
                 REPOSITORY
@@ -115,21 +116,51 @@ def test_mirror_mode_downloads_parses_and_revalidates(tmp_path, mirror, sample_b
 
 
 ONE_SOURCE = 'key:"raw/insee__populations_reference" or key:"published/observatory"'
-"""The failing source and the publication: enough to prove a failure changes nothing."""
+"""The failing source and the publication: enough to prove what a failure changes."""
 
 
-def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mirror):
-    base, handler = mirror
-    settings = make_settings(
+def _query(settings, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _failures(settings) -> list[tuple]:
+    return _query(
+        settings,
+        "select dataset_id, millesime, error, http_status, attempts "
+        "from meta.source_failures order by all",
+    )
+
+
+def _rows_2023(settings) -> int:
+    sql = "select count(*) from raw.insee__populations_reference where millesime = 2023"
+    return int(_query(settings, sql)[0][0])
+
+
+def _mirror_settings(tmp_path, base: str, retries: int):
+    return make_settings(
         tmp_path / "home",
         OBSERVATORY_SOURCE="mirror",
         OBSERVATORY_MIRROR_URL=base,
-        OBSERVATORY_HTTP_RETRIES="1",
+        OBSERVATORY_HTTP_RETRIES=str(retries),
     )
-    assert build(settings, ONE_SOURCE).success
-    before = digest(settings.warehouse_path, without=RUN_LOG)
+
+
+def test_a_failing_edition_is_reported_kept_and_the_rest_published(tmp_path, mirror):
+    """An HTML page or a 503 for one edition: the other editions are built and published, the
+    failing edition keeps its earlier rows and cached file, and a warning check says so."""
+    base, handler = mirror
+    settings = _mirror_settings(tmp_path, base, retries=1)
+    first = build(settings, ONE_SOURCE)
+    assert first.success and first.warnings == [], first.failure
+    rows_2023 = _rows_2023(settings)
+    assert rows_2023 > 0
+    raw = "raw.insee__populations_reference"
+    before = digest(settings.warehouse_path, without=RUN_LOG)[raw]
     cache = {p: p.read_bytes() for p in settings.download_dir.rglob("*") if p.is_file()}
-    published = settings.published_path.read_bytes()
 
     # The 2023 populations zip now comes back as an HTML maintenance page with a 200.
     handler.broken["8680726/ensemble.zip"] = (
@@ -137,15 +168,35 @@ def test_a_failing_source_leaves_the_warehouse_and_cache_unchanged(tmp_path, mir
         b"<!DOCTYPE html><html><body>Maintenance</body></html>",
         "text/html",
     )
-    failed = build(settings, ONE_SOURCE)
-    assert not failed.success
-    assert "insee_populations_reference 2023" in failed.failure and "HTML" in failed.failure
-    assert "published.observatory" not in dict(failed.tables)
-    assert digest(settings.warehouse_path, without=RUN_LOG) == before
+    warned = build(settings, ONE_SOURCE)
+    assert warned.success, warned.failure
+    assert "published.observatory" in dict(warned.tables)
+    [warning] = warned.warnings
+    assert warning.label == f"{raw}: source_reachable"
+    assert "insee_populations_reference 2023" in warning.message and "HTML" in warning.message
+    assert digest(settings.warehouse_path, without=RUN_LOG)[raw] == before  # 2023 rows kept
     assert {p: p.read_bytes() for p in settings.download_dir.rglob("*") if p.is_file()} == cache
-    assert settings.published_path.read_bytes() == published
+    assert _failures(settings) == [("insee_populations_reference", 2023, "NotDataError", None, 1)]
 
     handler.broken["8680726/ensemble.zip"] = (503, b"busy", "text/plain")
+    again = build(settings, ONE_SOURCE)
+    assert again.success and "503" in again.warnings[0].message
+    assert _failures(settings) == [("insee_populations_reference", 2023, "HttpStatusError", 503, 2)]
+    assert _rows_2023(settings) == rows_2023
+
+    # The source answers again: the failure is forgotten and the check passes.
+    handler.broken.clear()
+    healed = build(settings, ONE_SOURCE)
+    assert healed.success and healed.warnings == []
+    assert _failures(settings) == []
+
+
+def test_a_dataset_with_no_edition_obtained_fails_its_ingestion(tmp_path, mirror):
+    """When every edition fails and nothing was loaded before, there is nothing to publish."""
+    base, handler = mirror
+    settings = _mirror_settings(tmp_path, base, retries=0)
+    handler.broken["/ensemble.zip"] = (404, b"not found", "text/plain")
     failed = build(settings, ONE_SOURCE)
-    assert not failed.success and "503" in failed.failure
-    assert digest(settings.warehouse_path, without=RUN_LOG) == before
+    assert not failed.success
+    assert "no edition could be obtained" in failed.failure and "404" in failed.failure
+    assert "published.observatory" not in dict(failed.tables)

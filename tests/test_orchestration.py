@@ -7,12 +7,10 @@ selection code under test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import dagster as dg
@@ -29,6 +27,7 @@ from observatory.defs.sensors import build_release_sensor, run_requests
 from observatory.ingest.load import ingest_dataset
 from observatory.ingest.releases import check_releases
 from tests.conftest import REPOSITORY, make_settings
+from tests.fetch_support import AnsweringHandler, serve
 from tests.test_definitions import catalog_yaml, raw_key
 
 PUBLISHED = dg.AssetKey(["published", "observatory"])
@@ -142,10 +141,16 @@ class Publisher:
 def publisher() -> Iterator[Publisher]:
     state = Publisher()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(AnsweringHandler):
+        def refuses_head(self, path: str) -> bool:
+            return state.refuse_head
+
+        def record(self, headers: dict[str, str]) -> None:
+            state.requests.append((self.command, self.path, headers))
+
         def answer(self, body_wanted: bool) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
-            state.requests.append((self.command, self.path, headers))
+            self.record(headers)
             found = state.files.get(self.path)
             if found is None:
                 self.send_response(404)
@@ -163,31 +168,9 @@ def publisher() -> Iterator[Publisher]:
             if body_wanted and not unchanged:
                 self.wfile.write(found.body)
 
-        def do_GET(self) -> None:
-            self.answer(True)
-
-        def do_HEAD(self) -> None:
-            if state.refuse_head:
-                state.requests.append((self.command, self.path, {}))
-                self.send_response(405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.answer(False)
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Keep pytest output clean."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    state.base = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with serve(Handler) as base:
+        state.base = base + "/"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_release_sensor_launches_the_family_refresh_once_per_new_validator(tmp_path, publisher):
@@ -267,12 +250,13 @@ def test_probe_falls_back_to_a_conditional_get_when_head_is_refused(tmp_path, pu
     fetch.download(url, tmp_path, label="test", expected_format="csv", retries=0)
     publisher.refuse_head = True
     publisher.requests.clear()
-    answer = fetch.probe(url, tmp_path, label="test")
-    assert (answer.status, answer.changed) == (304, False)
-    assert [(m, h.get("if-none-match")) for m, _, h in publisher.requests] == [
-        ("HEAD", None),
-        ("GET", '"v1"'),
+    cached = fetch.cached_validators(url, tmp_path)
+    answer = fetch.ask(url, label="test", validators=cached)
+    assert (answer.status, answer.changed, answer.method) == (304, False, "GET")
+    assert [(m, h.get("if-none-match"), h.get("range")) for m, _, h in publisher.requests] == [
+        ("HEAD", None, None),
+        ("GET", '"v1"', "bytes=0-0"),
     ]
     publisher.release("/data.csv", b"a;b\n1;3\n", '"v2"')
-    assert fetch.probe(url, tmp_path, label="test").validator == '"v2"'
+    assert fetch.ask(url, label="test", validators=cached).validator == '"v2"'
     assert (tmp_path / "data.csv").read_bytes() == b"a;b\n1;2\n"  # probing downloads nothing

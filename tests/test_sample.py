@@ -498,3 +498,27 @@ def test_merged_commune_population_is_close_to_the_sum_of_its_parts() -> None:
         assert abs(after[into] - total) <= 0.05 * total, (into, parts, after[into], total)
         # closer to the sum than to what the commune alone had: the absorbed people were added
         assert abs(after[into] - total) < abs(after[into] - before[into]), (into, parts)
+
+
+def test_la_poste_sample_is_latin1_like_the_real_file() -> None:
+    """La Poste serves 019HexaSmal.csv in ISO-8859-1 whatever its HTTP charset says: the
+    sample is written (and the catalog reads it) that way, `é` of the header as one byte."""
+    data = (SAMPLE / "laposte_codes_postaux" / "2026" / "019HexaSmal.csv").read_bytes()
+    assert data.startswith(b"#Code_commune_INSEE;Nom_de_la_commune;Code_postal;")
+    assert "Libellé_d_acheminement".encode("latin-1") in data
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    catalog = load_catalog(CATALOG_DIR)
+    assert catalog.get("laposte_codes_postaux").read_options(2026).encoding == "latin-1"
+
+
+def test_census_ages_2022_sample_has_the_2022_columns() -> None:
+    """The 2022 edition the catalog gained has its sample: P22_ columns, IRIS of COG 2024."""
+    path = SAMPLE / "insee_population_ages" / "2022" / "base-ic-evol-struct-pop-2022_csv.zip"
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == [
+            "base-ic-evol-struct-pop-2022.CSV",
+            "meta_base-ic-evol-struct-pop-2022.CSV",
+        ]
+        header = archive.read("base-ic-evol-struct-pop-2022.CSV").decode("latin-1").split("\r\n")[0]
+    assert header.startswith("IRIS;COM;TYP_IRIS;LAB_IRIS;P22_POP;")

@@ -429,7 +429,7 @@ def codes_postaux(world: World, millesime: int, target: Path) -> None:
         "#Code_commune_INSEE", "Nom_de_la_commune", "Code_postal", "Libellé_d_acheminement",
         "Ligne_5",
     ]  # fmt: skip
-    target.write_bytes(csv_bytes(header, rows, separator=";", crlf=True))
+    target.write_bytes(csv_bytes(header, rows, separator=";", crlf=True, encoding="latin-1"))
 
 
 # --- populations used for densities -------------------------------------------------------------

@@ -16,7 +16,7 @@ from observatory.cli.analyst import add_commands as add_analyst_commands
 from observatory.cli.building import cmd_build, cmd_dev, cmd_validate
 from observatory.cli.editions import cmd_editions, cmd_rollback
 from observatory.cli.query import QueryError, cmd_query
-from observatory.cli.sources import cmd_datasets, cmd_ingest, cmd_status
+from observatory.cli.sources import cmd_datasets, cmd_ingest, cmd_sources, cmd_status
 from observatory.settings import load_settings
 
 USER_ERRORS = (QueryError, *ENGINE_ERRORS, *ANALYST_ERRORS)
@@ -41,6 +41,18 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--file", required=True, help="the file as published (zip or inner file)")
     ingest.add_argument("--millesime", type=int, help="edition year (inferred when unambiguous)")
     ingest.set_defaults(run=cmd_ingest)
+    sources = commands.add_parser(
+        "sources",
+        help="ask every source about its file without downloading it (status, size, validators, "
+        "changed since ingested, moved)",
+    )
+    sources.add_argument("dataset", nargs="*", help="catalog ids (default: every dataset)")
+    sources.add_argument(
+        "--check",
+        action="store_true",
+        help="exit non-zero when the current (latest) edition of a dataset is unreachable",
+    )
+    sources.set_defaults(run=cmd_sources)
     build_parser = commands.add_parser("build", help="materialize assets and publish")
     build_parser.add_argument(
         "--select",

@@ -1,14 +1,17 @@
-"""`observatory datasets`, `status` and `ingest`: the catalog, what was ingested, a file by hand."""
+"""`observatory datasets`, `status`, `sources` and `ingest`: the catalog, what was ingested, what
+the sources answer today, a file by hand."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from observatory.catalog import load_catalog
 from observatory.cli.tables import format_table
 from observatory.ingest import IngestError
 from observatory.ingest.manual import infer_millesime, register_manual_file
+from observatory.ingest.releases import SourceAnswer, survey
 from observatory.settings import Settings
 from observatory.warehouse import latest_ingestions, table_exists, writer
 
@@ -81,6 +84,94 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     waiting = [f"{d.id} {y}" for d in catalog for y in d.years if (d.id, y) not in ingested]
     if waiting:
         print(f"\nnot ingested yet ({len(waiting)}): {', '.join(waiting)}")
+    return 0
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+MOVED_HINT = (
+    "a source that moved or is gone: check the new address (the redirect target, the "
+    "landing page), then edit its `url:` and `note:` in "
+    "assets/<producer>/<dataset>.yaml, or download the file by hand and run "
+    "`observatory ingest DATASET --file PATH --millesime YEAR`"
+)
+
+
+def _status(found: SourceAnswer) -> str:
+    """`200`, `304`, `404`; hops first when redirected (`301>200`); `GET` when HEAD was refused."""
+    answer = found.answer
+    if answer is None:
+        return "no answer"
+    hops = "".join(f"{status}>" for status, _ in answer.redirects)
+    return f"{hops}{answer.status}" + (" (GET)" if answer.method == "GET" else "")
+
+
+def _row(found: SourceAnswer) -> tuple[object, ...]:
+    answer = found.answer
+    if found.problem is not None:
+        remark = "UNREACHABLE" + (" (current edition)" if found.current else "")
+        if answer is not None and answer.problem:
+            remark += f": {answer.problem}"
+    elif answer is not None and answer.moved_to:
+        remark = f"moved to {answer.moved_to}"
+    else:
+        remark = ""
+    return (
+        found.dataset.id,
+        str(found.millesime),
+        _status(found),
+        "" if answer is None or answer.size is None else answer.size,
+        (answer.last_modified or "") if answer else "",
+        (answer.etag or "") if answer else "",
+        found.changed,
+        remark,
+    )
+
+
+def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
+    """Ask every source about its file without downloading it; `--check` fails when the
+    current edition of a dataset cannot be obtained."""
+    catalog = load_catalog(settings.catalog_dir)
+    for wanted in args.dataset or []:
+        catalog.get(wanted)  # an unknown id is an error naming the close ones
+    if settings.source in ("sample", "local"):
+        # The bundled sample asks nothing; the official sites are what a live build reads,
+        # and the real-data warehouse holds what was ingested from them.
+        settings = settings.with_overrides(source="live")
+    where = f"the mirror {settings.mirror_url}" if settings.source == "mirror" else "the producers"
+    print(f"asking {where} (nothing is downloaded); compared with {settings.warehouse_path}")
+    answers = list(survey(settings, catalog, args.dataset))
+    print(
+        format_table(
+            [
+                "dataset",
+                "millésime",
+                "status",
+                "bytes",
+                "last-modified",
+                "etag",
+                "changed since ingested",
+                "remark",
+            ],
+            [_row(found) for found in answers],
+        )
+    )
+    unreachable = [f for f in answers if f.problem is not None]
+    moved = [f for f in answers if f.answer is not None and f.answer.moved_to]
+    for found in unreachable:
+        print(f"  {found.problem}")
+    if moved or unreachable:
+        print(f"\n{MOVED_HINT}")
+    current = [f for f in unreachable if f.current]
+    print(
+        f"\n{len(answers)} editions asked: {len(answers) - len(unreachable)} reachable "
+        f"({len(moved)} moved), {len(unreachable)} unreachable "
+        f"({len(current)} of them current)"
+    )
+    if args.check and current:
+        labels = ", ".join(f.label for f in current)
+        print(f"error: current edition(s) unreachable: {labels}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -12,8 +12,10 @@ from observatory.defs.resources import WRITER_POOL, ObservatoryResource
 from observatory.ingest import IngestError
 from observatory.ingest import territoires as custom_territories
 from observatory.ingest.load import IngestReport, ingest_dataset, is_transient
+from observatory.ingest.unavailable import SOURCE_CHECK, unavailable_editions
 from observatory.quality.gx import warm_up_in_background
 from observatory.quality.refusals import record_refusal
+from observatory.settings import Settings
 from observatory.sources import parser_for
 
 STEP_RETRIES = 2
@@ -76,19 +78,51 @@ def _report_metadata(reports: Iterable[IngestReport], missing: list[int]) -> dic
             )
         ),
         "millesimes_without_input": ", ".join(map(str, missing)) or "none",
+        "millesimes_unavailable": ", ".join(
+            str(r.millesime) for r in reports if r.status == "unavailable"
+        )
+        or "none",
         "extra_columns_ignored": dg.MetadataValue.json(
             {str(r.millesime): r.extra_columns for r in reports if r.extra_columns}
         ),
     }
 
 
+def _source_check(settings: Settings, dataset: Dataset) -> dg.AssetCheckResult:
+    """The warning that an edition's source failed (404, 500, HTML...), read from meta."""
+    found = unavailable_editions(settings, dataset)
+    return dg.AssetCheckResult(
+        check_name=SOURCE_CHECK,
+        passed=found.passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=found.description,
+        metadata={
+            "millesimes_failing": ", ".join(str(f["millesime"]) for f in found.failures) or "none",
+            "failures": dg.MetadataValue.json(
+                [{k: str(v) for k, v in f.items()} for f in found.failures]
+            ),
+        },
+    )
+
+
 def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
     """One asset per catalog dataset: every millésime of its raw table."""
     parser_for(dataset)  # an unknown parser family fails when definitions load
     options = dataset.read_options(dataset.years[-1])
+    key = asset_key(dataset.target_table)
 
     @dg.asset(
-        key=asset_key(dataset.target_table),
+        key=key,
+        check_specs=[
+            dg.AssetCheckSpec(
+                SOURCE_CHECK,
+                asset=key,
+                blocking=False,
+                description="Every edition's source answered with data at the last ingestion; "
+                "an edition whose download failed (404, 500, an HTML page) keeps the rows "
+                "loaded before and is reported here (warning: the build publishes the rest).",
+            )
+        ],
         description=f"{dataset.title}. {dataset.description}".strip(),
         group_name=dataset.group,
         owners=[dataset.owner],
@@ -118,7 +152,13 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
             context.log.warning(
                 f"{dataset.id}: no input in mode {settings.source!r} for millésimes {missing}"
             )
-        return dg.MaterializeResult(metadata=_report_metadata(reports, missing))
+        for report in reports:
+            if report.status == "unavailable":
+                context.log.warning(report.error)
+        return dg.MaterializeResult(
+            metadata=_report_metadata(reports, missing),
+            check_results=[_source_check(settings, dataset)],
+        )
 
     return _ingest
 

@@ -11,7 +11,8 @@ integrity, pinned sha256), and only then atomically replaces the cached copy. A 
 (conditional GET) instead of downloading gigabytes again.
 
 One module per concern; callers import from here:
-- `http`: download (conditional GET, retries, capped streaming), probe, mirror_url;
+- `http`: download (conditional GET, retries, capped streaming), mirror_url;
+- `asking`: ask a server about a file without downloading it (status, size, validators, moves);
 - `cache`: the cached copy of a URL and its sidecar (Download, cached_validators);
 - `archive`: zip safety (traversal, bombs, CRC) and member extraction;
 - `sniffing`: does a file hold the format it claims (HTML pages, magic numbers, BOMs);
@@ -20,6 +21,7 @@ One module per concern; callers import from here:
 """
 
 from observatory.fetch.archive import extract_member, verify_zip
+from observatory.fetch.asking import Answer, ask
 from observatory.fetch.cache import Download, cached_validators
 from observatory.fetch.errors import (
     ArchiveError,
@@ -30,10 +32,11 @@ from observatory.fetch.errors import (
     NotDataError,
     TooLargeError,
 )
-from observatory.fetch.http import Probe, download, mirror_url, probe
+from observatory.fetch.http import download, mirror_url
 from observatory.fetch.sniffing import sniff
 
 __all__ = [
+    "Answer",
     "ArchiveError",
     "ChecksumError",
     "Download",
@@ -41,13 +44,12 @@ __all__ = [
     "HttpStatusError",
     "NetworkError",
     "NotDataError",
-    "Probe",
     "TooLargeError",
+    "ask",
     "cached_validators",
     "download",
     "extract_member",
     "mirror_url",
-    "probe",
     "sniff",
     "verify_zip",
 ]

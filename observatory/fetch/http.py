@@ -5,8 +5,8 @@ through a 1.5 GB zip, an HTML error page served with status 200, a file silently
 under the same URL. So a download asks the server whether the cached copy is current, retries
 what is transient (timeouts, resets, truncated bodies, 429, 5xx) and nothing else, streams into
 a hidden temporary file under a byte cap, and has the file verified (sniffing, zip safety,
-pinned sha256) before it replaces the cached one. `probe` asks the same "has it changed?"
-question without downloading, for the release sensor.
+pinned sha256) before it replaces the cached one. `asking.ask` puts the same "has it changed?"
+question without downloading.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +26,6 @@ from observatory.fetch.cache import (
     Cached,
     Download,
     cache_file_name,
-    cached_validators,
     load_cache,
     sidecar_meta,
     sidecar_path,
@@ -236,7 +234,7 @@ _ROOT_CAUSES = (
 )
 
 
-def _describe(exc: Exception) -> str:
+def describe_error(exc: Exception) -> str:
     """The informative core of a requests/urllib3 error, whose str() nests three layers deep."""
     text = str(exc)
     for pattern in _ROOT_CAUSES:
@@ -249,11 +247,11 @@ def _describe(exc: Exception) -> str:
 def _as_retryable(exc: requests.RequestException, timeout_s: float) -> _Retryable | None:
     """Classify a transport failure: worth retrying (timeouts, resets, cut bodies) or not."""
     if isinstance(exc, requests.Timeout):
-        return _Retryable(NetworkError, f"timed out after {timeout_s:g} s ({_describe(exc)})")
+        return _Retryable(NetworkError, f"timed out after {timeout_s:g} s ({describe_error(exc)})")
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return _Retryable(NetworkError, f"truncated download: {_describe(exc)}")
+        return _Retryable(NetworkError, f"truncated download: {describe_error(exc)}")
     if isinstance(exc, requests.ConnectionError):
-        return _Retryable(NetworkError, f"connection failed: {_describe(exc)}")
+        return _Retryable(NetworkError, f"connection failed: {describe_error(exc)}")
     return None
 
 
@@ -324,62 +322,3 @@ def download(
     finally:
         if own_session:
             http.close()
-
-
-@dataclass(frozen=True)
-class Probe:
-    """The server's answer to "has this file changed since the copy in the cache?"."""
-
-    url: str
-    status: int
-    changed: bool
-    """False on 304 (the cached copy is current); True on a 2xx (a new file, or nothing cached)."""
-    etag: str | None
-    last_modified: str | None
-
-    @property
-    def validator(self) -> str | None:
-        """What identifies this release of the file: the ETag, else the Last-Modified date."""
-        return self.etag or self.last_modified
-
-
-def probe(
-    url: str,
-    dest_dir: Path,
-    *,
-    label: str,
-    file_name: str | None = None,
-    timeout_s: float = 30.0,
-    session: requests.Session | None = None,
-) -> Probe:
-    """Ask the server whether `url` changed since it was cached, without downloading it.
-
-    A conditional HEAD (If-None-Match / If-Modified-Since from the cache's sidecar); a server
-    that refuses HEAD (405, 501) gets a conditional GET whose body is never read. Raises
-    FetchError when the server cannot answer (no retries: the next probe asks again).
-    """
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
-    headers.update(cached_validators(url, dest_dir, file_name=file_name))
-    http = requests.Session() if session is None else session
-    try:
-        response = http.head(url, headers=headers, timeout=timeout_s, allow_redirects=True)
-        if response.status_code in (405, 501):
-            response.close()
-            response = http.get(url, headers=headers, timeout=timeout_s, stream=True)
-        response.close()
-    except requests.RequestException as exc:
-        raise NetworkError(message(label, f"release check failed: {_describe(exc)}", url)) from exc
-    finally:
-        if session is None:
-            http.close()
-    status = response.status_code
-    if status != 304 and not 200 <= status < 300:
-        problem = f"release check: {_status_text(response)}, expected 200 or 304"
-        raise HttpStatusError(message(label, problem, url), status)
-    return Probe(
-        url=url,
-        status=status,
-        changed=status != 304,
-        etag=response.headers.get("ETag"),
-        last_modified=response.headers.get("Last-Modified"),
-    )

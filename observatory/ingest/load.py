@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -23,6 +24,7 @@ from observatory import fetch, state
 from observatory.catalog import Dataset, normalise_header
 from observatory.ingest import IngestError
 from observatory.ingest.inputs import InputFile, download_folder, planned_inputs
+from observatory.ingest.unavailable import forget_failure, remember_failure, source_error
 from observatory.settings import Settings
 from observatory.sources import relation_sql
 from observatory.sources.columns import match_columns
@@ -49,13 +51,15 @@ class IngestReport:
 
     dataset_id: str
     millesime: int
-    status: str  # loaded | unchanged
+    status: str  # loaded | unchanged | unavailable (the source failed; earlier rows kept)
     origine: str
     source: str
     sha256: str
     bytes: int
     rows: int
     extra_columns: list[str] = field(default_factory=list)
+    error: str = ""
+    """Why the source was unavailable (status `unavailable`)."""
 
 
 @dataclass(frozen=True)
@@ -316,10 +320,42 @@ def ingest_one(
     )
 
 
+def _ingest_or_report(
+    settings: Settings,
+    item: InputFile,
+    say: Callable[[str], None],
+    failed: list[fetch.FetchError],
+    **kwargs: Any,
+) -> IngestReport:
+    """One edition; when its source fails (404, 500, an HTML page...), the failure is recorded,
+    appended to `failed` and reported instead of raised, and the rows loaded before are kept
+    (ingest.unavailable)."""
+    try:
+        report = ingest_one(settings, item, log=say, **kwargs)
+    except IngestError as exc:
+        error = source_error(item, exc)
+        if error is None:
+            raise
+        failed.append(error)
+        kept = remember_failure(settings, item, error)
+        say(f"{error}; kept the {kept} rows loaded before" if kept else str(error))
+        return IngestReport(
+            item.dataset.id, item.millesime, "unavailable", item.origine, item.location,
+            "", 0, kept, error=str(error),
+        )  # fmt: skip
+    if item.is_remote:
+        forget_failure(settings, item)
+    return report
+
+
 def ingest_dataset(
     settings: Settings, dataset: Dataset, *, log: Callable[[str], None] | None = None
 ) -> tuple[list[IngestReport], list[int]]:
-    """Ingest every millésime available in the active mode; report those without input."""
+    """Ingest every millésime available in the active mode; report those without input.
+
+    An edition whose source fails is reported (status `unavailable`) and does not stop the
+    others; the ingestion fails only when no edition at all has rows to show for it."""
+    say = log or (lambda _m: None)
     items, missing = planned_inputs(settings, dataset)
     if not items:
         raise IngestError(
@@ -328,6 +364,7 @@ def ingest_dataset(
             f"`observatory ingest {dataset.id} --file PATH` or change OBSERVATORY_SOURCE"
         )
     reports: list[IngestReport] = []
+    failed: list[fetch.FetchError] = []
     # While one millésime is parsed and loaded (DuckDB), the next one is downloaded and unzipped
     # in a thread (zlib and I/O release the GIL): four BPE editions of 1.2 GB each overlap
     # their unzipping with the previous load. Nothing is fetched ahead for a millésime whose
@@ -342,10 +379,11 @@ def ingest_dataset(
         try:
             for index, item in enumerate(items):
                 reports.append(
-                    ingest_one(
+                    _ingest_or_report(
                         settings,
                         item,
-                        log=log,
+                        say,
+                        failed,
                         obtained=upcoming.pop(index, None),
                         loading=functools.partial(fetch_ahead, index + 1),
                     )
@@ -353,6 +391,12 @@ def ingest_dataset(
         finally:
             for pending in upcoming.values():
                 pending.cancel()
+    if all(r.status == "unavailable" and not r.rows for r in reports):
+        # Nothing to build on: fail as before (a transient cause lets the step be retried).
+        raise IngestError(
+            f"{dataset.id}: no edition could be obtained and none was loaded before: "
+            + "; ".join(r.error for r in reports)
+        ) from failed[0]
     return reports, missing
 
 

@@ -1,11 +1,12 @@
 """Sample copy of La Poste's postcode file, consistent with the sites of the RPPS sample.
 
 Layout of La Poste's `019HexaSmal.csv`:
-`#Code_commune_INSEE;Nom_de_la_commune;Code_postal;Libellé_d_acheminement;Ligne_5`, `;`, UTF-8
-without BOM, CRLF (as the real extract), names in upper case without accents. Like the real file
-it lists the arrondissements of the city (with their own postcodes), never the city itself. It
-agrees with the RPPS sample (observatory.sample.annuaire): POSTCODE_ONLY serves one commune only
-and CEDEX_WITHOUT_COMMUNE is absent, so that placing its sites by postcode can be checked by hand.
+`#Code_commune_INSEE;Nom_de_la_commune;Code_postal;Libellé_d_acheminement;Ligne_5`, `;`,
+ISO-8859-1 (Latin-1 whatever the HTTP charset says: the header's `é` is one byte), CRLF (as the
+real extract), names in upper case without accents. Like the real file it lists the
+arrondissements of the city (with their own postcodes), never the city itself. It agrees with the
+RPPS sample (observatory.sample.annuaire): POSTCODE_ONLY serves one commune only and
+CEDEX_WITHOUT_COMMUNE is absent, so that placing its sites by postcode can be checked by hand.
 """
 
 from __future__ import annotations
@@ -72,4 +73,4 @@ def codes_postaux(millesime: int) -> bytes:
         "Libellé_d_acheminement",
         "Ligne_5",
     ]
-    return csv_bytes(header, rows, separator=";", crlf=True)
+    return csv_bytes(header, rows, separator=";", crlf=True, encoding="latin-1")
