@@ -119,11 +119,15 @@ def installed(tmp_path_factory) -> Path:
     uv = _uv()
     root = tmp_path_factory.mktemp("install")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))},
+        # the user's uv settings (UV_CACHE_DIR above all) are kept; not the current environment
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH")
+        },
         "UV_COMPILE_BYTECODE": "0",
         "UV_PYTHON_DOWNLOADS": "never",
     }
-    env.pop("PYTHONPATH", None)
     _run(
         [uv, "build", "--wheel", "--offline", "-q", "-o", str(root / "dist")],
         cwd=REPOSITORY,
