@@ -110,6 +110,22 @@ def test_outside_a_clone_the_folders_come_from_the_package(monkeypatch, tmp_path
     assert explicit.sql_dir == tmp_path
 
 
+def test_the_sample_is_not_regenerated_inside_an_installed_package(
+    monkeypatch, tmp_path, capsys
+) -> None:
+    from observatory.sample.__main__ import main
+
+    package = tmp_path / "observatory"
+    (package / "_data" / "assets").mkdir(parents=True)
+    (package / "_data" / "dbt_like_sql").mkdir(parents=True)
+    monkeypatch.setattr(settings_module, "REPOSITORY_ROOT", tmp_path)
+    monkeypatch.setattr(settings_module, "files", lambda name: package)
+    monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path / "home"))
+    assert main([]) == 1
+    assert "belongs to the installed package" in capsys.readouterr().err
+    assert list((package / "_data" / "assets").iterdir()) == []
+
+
 # --- the wheel, installed in a fresh environment -------------------------------------------------
 
 
