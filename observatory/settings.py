@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from importlib.resources import files
 from pathlib import Path
 
 SOURCE_MODES = ("sample", "live", "mirror", "local")
@@ -17,10 +19,80 @@ SOURCE_MODES = ("sample", "live", "mirror", "local")
 OBSERVATORY_MIRROR_URL; `local`: nothing downloaded, only files ingested by hand."""
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+"""The clone's top folder when the package runs from a clone (`uv sync`'s editable install, `uv
+run`); in an installed wheel it is site-packages, which holds none of the project's folders."""
+
+PACKAGED_DATA = "_data"
+"""The package's folder holding, in a built wheel, copies of the repository's top-level `assets/`
+and `dbt_like_sql/` (pyproject.toml, `[tool.hatch.build.targets.wheel.force-include]`): the
+layout keeps them at the top of the repository, an installed `observatory` needs them too."""
+
+APP_NAME = "shared-services-observatory"
+"""The folder name of the default home outside a clone (the distribution's name: `observatory`
+alone is too generic a name for a folder in a user's data directory)."""
 
 
 class SettingsError(ValueError):
     """A setting has a value the observatory cannot use."""
+
+
+def running_from_clone() -> bool:
+    """Whether the package is the one of a clone, whose `assets/` and `dbt_like_sql/` it uses.
+
+    A clone's files win over the packaged copies so that editing a model or a catalog entry in
+    a clone takes effect at once, with no reinstall; pyproject.toml is checked too so that a
+    stray `assets/` folder beside an installed package is never mistaken for the catalog."""
+    return all(
+        (REPOSITORY_ROOT / name).exists() for name in ("pyproject.toml", "assets", "dbt_like_sql")
+    )
+
+
+def project_dir(name: str) -> Path:
+    """`assets` or `dbt_like_sql`: the clone's folder, or else the copy the wheel installed.
+
+    The packaged copy is found through importlib.resources, not a path relative to this file,
+    so it is wherever the installer put the package. Every installer (pip, uv) unpacks a wheel
+    on disk, so the copy is a real folder that DuckDB and glob can read."""
+    if running_from_clone():
+        return REPOSITORY_ROOT / name
+    packaged = files("observatory").joinpath(PACKAGED_DATA, name)
+    if not isinstance(packaged, Path) or not packaged.is_dir():
+        raise SettingsError(
+            f"the package's {name}/ folder is missing ({packaged}): reinstall "
+            f"{APP_NAME} from its wheel, or set OBSERVATORY_"
+            f"{'CATALOG' if name == 'assets' else 'SQL'}_DIR"
+        )
+    return packaged
+
+
+def default_catalog_dir() -> Path:
+    """The catalog (`assets/**/*.yaml`) and the bundled sample (`assets/sample/`)."""
+    return project_dir("assets")
+
+
+def default_sql_dir() -> Path:
+    """The SQL: models, tests, macros, seeds and the analysts' queries."""
+    return project_dir("dbt_like_sql")
+
+
+def default_home(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the data goes when OBSERVATORY_HOME is not set.
+
+    In a clone, `./data` (git-ignored), beside the code being worked on. Installed, the user's
+    data folder (`$XDG_DATA_HOME/shared-services-observatory`, by default
+    `~/.local/share/shared-services-observatory`; `~/Library/Application Support/...` on macOS,
+    `%LOCALAPPDATA%\\...` on Windows): a `./data` relative to wherever the command is run would
+    scatter warehouses and leave `observatory query` unable to find the one just built."""
+    env = os.environ if environ is None else environ
+    if running_from_clone():
+        return Path("data")
+    if sys.platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / APP_NAME
 
 
 @dataclass(frozen=True)
@@ -30,8 +102,8 @@ class Settings:
     home: Path
     source: str = "sample"
     mirror_url: str | None = None
-    catalog_dir: Path = REPOSITORY_ROOT / "assets"
-    sql_dir: Path = REPOSITORY_ROOT / "dbt_like_sql"
+    catalog_dir: Path = field(default_factory=default_catalog_dir)
+    sql_dir: Path = field(default_factory=default_sql_dir)
     http_timeout_s: float = 60.0
     http_retries: int = 4
     http_backoff_s: float = 1.0
@@ -125,13 +197,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except ValueError as exc:
             raise SettingsError(f"{name}={raw!r} is not a number") from exc
 
-    home = Path(env.get("OBSERVATORY_HOME") or "data").expanduser().resolve()
+    home = Path(env.get("OBSERVATORY_HOME") or default_home(env)).expanduser().resolve()
     custom = env.get("OBSERVATORY_CUSTOM_TERRITORIES")
     cog = env.get("OBSERVATORY_COG_MILLESIME")
     if cog and not cog.strip().isdigit():
         raise SettingsError(f"OBSERVATORY_COG_MILLESIME={cog!r} is not a year")
-    catalog_dir = Path(env.get("OBSERVATORY_CATALOG_DIR") or REPOSITORY_ROOT / "assets")
-    sql_dir = Path(env.get("OBSERVATORY_SQL_DIR") or REPOSITORY_ROOT / "dbt_like_sql")
+    catalog_dir = Path(env.get("OBSERVATORY_CATALOG_DIR") or default_catalog_dir())
+    sql_dir = Path(env.get("OBSERVATORY_SQL_DIR") or default_sql_dir())
     return Settings(
         home=home,
         source=(env.get("OBSERVATORY_SOURCE") or "sample").strip().lower(),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory.analysis.queries import DEFAULT_SQL_DIR, run_query
+from observatory.analysis.queries import run_query
 from observatory.models.runner import split_table_comment
 from observatory.warehouse import quote_identifier
 
@@ -53,9 +53,7 @@ class PublishedColumn:
     description: str
 
 
-def _catalog(
-    con: duckdb.DuckDBPyConnection, sql_dir: Path = DEFAULT_SQL_DIR
-) -> list[PublishedTable]:
+def _catalog(con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None) -> list[PublishedTable]:
     return [
         PublishedTable(schema, name, kind, *split_table_comment(comment))
         for schema, name, kind, comment in run_query(con, "tables_publiees", sql_dir)
@@ -71,7 +69,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: PublishedTable) -> int:
 
 
 def list_tables(
-    con: duckdb.DuckDBPyConnection, sql_dir: Path = DEFAULT_SQL_DIR
+    con: duckdb.DuckDBPyConnection, sql_dir: Path | None = None
 ) -> list[PublishedTable]:
     """Every published table with its exact row count (one count per table: cheap in DuckDB)."""
     return [
@@ -81,7 +79,7 @@ def list_tables(
 
 
 def find_table(
-    con: duckdb.DuckDBPyConnection, name: str, sql_dir: Path = DEFAULT_SQL_DIR
+    con: duckdb.DuckDBPyConnection, name: str, sql_dir: Path | None = None
 ) -> PublishedTable:
     """`marts.population`, or `population` when one schema has it (marts first); any case.
 
@@ -109,7 +107,7 @@ def find_table(
 
 
 def describe_table(
-    con: duckdb.DuckDBPyConnection, name: str, sql_dir: Path = DEFAULT_SQL_DIR
+    con: duckdb.DuckDBPyConnection, name: str, sql_dir: Path | None = None
 ) -> tuple[PublishedTable, list[PublishedColumn]]:
     """The table (with its row count) and its columns: name, DuckDB type, description."""
     table = find_table(con, name, sql_dir)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory.analysis.queries import DEFAULT_SQL_DIR, run_query
+from observatory.analysis.queries import run_query
 from observatory.analysis.territories import Reference, Territory, find_territory, references
 from observatory.warehouse import SOURCES, table_exists
 
@@ -239,7 +239,7 @@ def load_profile(
     con: duckdb.DuckDBPyConnection,
     code: str,
     niveau: str | None = None,
-    sql_dir: Path = DEFAULT_SQL_DIR,
+    sql_dir: Path | None = None,
 ) -> Profile:
     """The diagnostic of one territory from the published marts (see the module docstring)."""
     territory, other_levels = find_territory(con, code, niveau, sql_dir)

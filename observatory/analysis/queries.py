@@ -16,22 +16,24 @@ from typing import Any
 import duckdb
 
 from observatory.models.analysis import AnalysisQuery, load_analysis_queries
-from observatory.settings import REPOSITORY_ROOT
+from observatory.settings import default_sql_dir
 
-DEFAULT_SQL_DIR = REPOSITORY_ROOT / "dbt_like_sql"
-"""Where the queries are when the caller has no settings (`Settings.sql_dir`'s default)."""
+
+def analysis_queries(sql_dir: Path | None = None) -> dict[str, AnalysisQuery]:
+    """Every analysis query of this SQL folder (by default `Settings.sql_dir`'s default: the
+    clone's or the installed package's), parsed once per process."""
+    return _parsed_queries(sql_dir or default_sql_dir())
 
 
 @cache
-def analysis_queries(sql_dir: Path = DEFAULT_SQL_DIR) -> dict[str, AnalysisQuery]:
-    """Every analysis query of this SQL folder, parsed once per process."""
+def _parsed_queries(sql_dir: Path) -> dict[str, AnalysisQuery]:
     return load_analysis_queries(sql_dir)
 
 
 def run_query(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    sql_dir: Path = DEFAULT_SQL_DIR,
+    sql_dir: Path | None = None,
     **values: Any,
 ) -> list[tuple]:
     """Set the variables of `dbt_like_sql/analysis/<name>.sql` to `values` and run it.

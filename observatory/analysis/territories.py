@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory.analysis.queries import DEFAULT_SQL_DIR, run_query
+from observatory.analysis.queries import run_query
 
 NIVEAUX = ("commune", "epci", "bv2022", "departement", "region", "france")
 """Built-in levels, in the order used when a code exists at several levels (a commune and the
@@ -101,7 +101,7 @@ def find_territory(
     con: duckdb.DuckDBPyConnection,
     code: str,
     niveau: str | None = None,
-    sql_dir: Path = DEFAULT_SQL_DIR,
+    sql_dir: Path | None = None,
 ) -> tuple[Territory, tuple[str, ...]]:
     """The territory with this code (case-insensitive) and the other levels sharing the code.
 
@@ -133,7 +133,7 @@ def find_territory(
 
 
 def references(
-    con: duckdb.DuckDBPyConnection, territory: Territory, sql_dir: Path = DEFAULT_SQL_DIR
+    con: duckdb.DuckDBPyConnection, territory: Territory, sql_dir: Path | None = None
 ) -> tuple[Reference, ...]:
     """The territory, then its département (or région for a département), then France."""
     chosen: list[tuple[str, str, str]] = [("territoire", territory.niveau, territory.code)]

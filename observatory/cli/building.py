@@ -15,7 +15,7 @@ from observatory.cli.tables import format_table
 from observatory.defs.execution import DagsterRunner
 from observatory.defs.instance import ensure_dagster_home
 from observatory.quality.run import validate
-from observatory.settings import REPOSITORY_ROOT, Settings
+from observatory.settings import Settings
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
@@ -114,15 +114,18 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_dev(settings: Settings, args: argparse.Namespace) -> int:
-    """Start the Dagster UI; SIGINT is reset first so a plain `kill` stops it (see stack notes)."""
+    """Start the Dagster UI; SIGINT is reset first so a plain `kill` stops it (see stack notes).
+
+    The code location is named by its module (what workspace.yaml says), not by the clone's
+    workspace file, so the UI also starts from an installed package outside any clone."""
     ensure_dagster_home(settings)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     dagster = Path(sys.executable).with_name("dagster")
     command = [
         str(dagster),
         "dev",
-        "-w",
-        str(REPOSITORY_ROOT / "workspace.yaml"),
+        "-m",
+        "observatory.definitions",
         "-h",
         args.host,
         "-p",

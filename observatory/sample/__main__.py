@@ -7,7 +7,7 @@ import sys
 
 from observatory.catalog import load_catalog
 from observatory.sample import differences, write
-from observatory.settings import load_settings
+from observatory.settings import default_catalog_dir, load_settings, running_from_clone
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +17,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = load_settings()
+    if (
+        not args.check
+        and not running_from_clone()
+        and settings.catalog_dir == default_catalog_dir()
+    ):
+        # the installed package's copy is what its RECORD lists: regenerating it there would
+        # leave an installation that no longer matches its wheel
+        print(
+            f"error: {settings.catalog_dir} belongs to the installed package; regenerate the "
+            "sample in a clone (make sample) or set OBSERVATORY_CATALOG_DIR to a copy",
+            file=sys.stderr,
+        )
+        return 1
     catalog = load_catalog(settings.catalog_dir)
     out_dir = settings.catalog_dir / "sample"
     if args.check:

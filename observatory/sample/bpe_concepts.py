@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from observatory.formats.bpe_seeds import BpeSeeds, bpe_seeds
-from observatory.settings import REPOSITORY_ROOT
+from observatory.settings import default_sql_dir
 
-SEEDS_DIR = REPOSITORY_ROOT / "dbt_like_sql" / "seeds"
+SEEDS_DIR = default_sql_dir() / "seeds"
 EDITIONS = (2021, 2023, 2024, 2025)
 
 
