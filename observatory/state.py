@@ -4,7 +4,7 @@ Every shortcut of a refresh rests on a fingerprint: an input file that is not ha
 ingestion that is not reloaded, a model that is not rebuilt, a validation result that is reused,
 a publication that keeps the current edition. Each is computed here, from what the thing is made
 of, so the rules that say "nothing changed" can be read (and changed) together. What is
-remembered lives in the warehouse's `meta.*` tables (see warehouse.py).
+remembered lives in the warehouse's `meta.*` tables (see warehouse/meta.py).
 """
 
 from __future__ import annotations

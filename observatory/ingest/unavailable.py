@@ -3,7 +3,7 @@
 A producer moves a file (404), its server fails (500), or a portal serves an HTML page instead of
 the data: one edition of a dataset is then unavailable, but the other editions, and the rows of
 that edition loaded before, are still good. So such a failure is recorded in
-`meta.source_failures` (warehouse.py) instead of failing the ingestion, the rows already loaded
+`meta.source_failures` (warehouse/meta.py) instead of failing the ingestion, the rows already loaded
 stay, and the ingestion's warning check (`SOURCE_CHECK`) reads the table to say so. A file that
 does not match its catalog entry (a renamed column or zip member, a pinned checksum that
 differs, a file ingested by hand that is not data) still fails: only a source that did not serve

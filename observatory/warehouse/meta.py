@@ -1,33 +1,22 @@
-"""DuckDB connections (the single writer, read-only readers), the writer's lock, and every
-`meta.*` table: its DDL and the queries that read and write it.
-
-DuckDB allows one writing process per file. Every write goes through `writer()`, which first takes
-an exclusive file lock next to the database, so a CLI ingestion, a Dagster run and a test never
-collide on DuckDB's own lock: the second writer waits (up to a timeout) instead of failing.
-Readers (analysts, dashboards) open the *published* file read-only and never this one.
+"""Every `meta.*` table of the warehouse: its name, its DDL, and the queries that read and write
+it. The one place that knows the meta schema, so a change of a meta table (DDL, the queries that
+read it, its migration) is one diff here, hence its length; the rest of the code calls these
+functions.
 
 Results are read with `fetchall()`: DuckDB 2.0 keeps a result read with `fetchone()` pending,
 which then makes `register()` on the same connection fail.
-
-Longer than the other modules on purpose: it is the one place that knows the `meta` schema, so
-a change of a meta table (DDL, the queries that read it, its migration) is one diff here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 
 import duckdb
 
-from observatory.settings import Settings
-
-SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "quarantine")
+from observatory.warehouse.identifiers import (
+    escape_literal,
+    table_exists,
+)
 
 INGESTIONS = "meta.ingestions"
 FILE_DIGESTS = "meta.empreintes_fichiers"
@@ -102,121 +91,11 @@ META_DDL = (
 )
 
 
-class WarehouseBusyError(RuntimeError):
-    """Another process held the writer lock for longer than the timeout."""
-
-
-@contextmanager
-def _exclusive_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "unknown"
-                    raise WarehouseBusyError(
-                        f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
-                        f"warehouse for more than {timeout_s:g} s; wait for it to finish or "
-                        "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
-                    ) from None
-                time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def exclusive_lock(lock_path: Path, timeout_s: float) -> contextlib.AbstractContextManager[None]:
-    """The writer's file lock, for other files that need one writer at a time (publication)."""
-    return _exclusive_lock(lock_path, timeout_s)
-
-
-def initialise(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schemas and the meta tables if they are missing (idempotent)."""
-    for schema in SCHEMAS:
-        con.execute(f"create schema if not exists {schema}")
+def create_meta_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the meta tables that are missing, and migrate older ones (idempotent)."""
     for ddl in META_DDL:
         con.execute(ddl)
     _ensure_validation_results(con)
-
-
-_OPEN: dict[Path, duckdb.DuckDBPyConnection] = {}
-"""Writer connections this process holds: a nested `writer()` reuses the outer one."""
-
-
-@contextmanager
-def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The one connection allowed to write the working warehouse (serialised across processes).
-
-    Nested uses in one process share the outermost connection and lock: a CLI build opens the
-    warehouse once for all its steps instead of once per step (each close checkpoints the file).
-    """
-    path = settings.warehouse_path
-    if path in _OPEN:
-        yield _OPEN[path]
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(path.with_name(path.name + ".lock"), settings.writer_lock_timeout_s):
-        con = duckdb.connect(str(path))
-        con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
-        _OPEN[path] = con
-        try:
-            initialise(con)
-            yield con
-        finally:
-            del _OPEN[path]
-            con.close()
-
-
-@contextmanager
-def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, e.g. on the published file; fails clearly when it does not exist."""
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no warehouse here yet; run `observatory build` first")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
-    """A table's (or view's) column names in their order, empty when it does not exist.
-
-    The name is bound, nothing is run: much cheaper than a query of information_schema, and a
-    build asks some 500 times (docs/benchmarks.md). A catalog error while binding leaves an open
-    transaction usable."""
-    try:
-        return list(con.table(qualified).columns)
-    except duckdb.CatalogException:
-        return []
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    """Whether a table or view exists (see table_columns)."""
-    return bool(table_columns(con, qualified))
-
-
-def quote_identifier(name: str) -> str:
-    """Quote an identifier for DuckDB SQL (headers of official files contain spaces, accents)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def escape_literal(text: str) -> str:
-    """Text to put between single quotes in SQL, where a statement takes no parameter (COMMENT
-    ON, ATTACH)."""
-    return text.replace("'", "''")
 
 
 # --- meta.ingestions -----------------------------------------------------------------------------
