@@ -43,6 +43,15 @@ def _absolute_http_url(value: str) -> str:
     return value
 
 
+def _compiles(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return value
+
+
 class CatalogError(ValueError):
     """A catalog file is malformed; the message names the file and the field."""
 
@@ -106,12 +115,7 @@ class Column(_Strict):
     @field_validator("pattern")
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
+        return _compiles(value)
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -239,6 +243,36 @@ class Dataset(_Strict):
     )
     checks: Checks = Checks()
     millesimes: tuple[Millesime, ...] = Field(min_length=1)
+    millesimes_range: tuple[int, int] | None = Field(
+        default=None,
+        description="[first, last] years a file ingested by hand may be, beyond the listed "
+        "millésimes (none: only the listed ones)",
+    )
+    file_name_pattern: str | None = Field(
+        default=None, description="regex a file ingested by hand must have in its name"
+    )
+    rows_range: tuple[int, int] | None = Field(
+        default=None, description="[min, max] data rows of a file ingested by hand"
+    )
+
+    @field_validator("millesimes_range", "rows_range")
+    @classmethod
+    def _ordered_range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError("must be [low, high] with 0 <= low <= high")
+        return value
+
+    @field_validator("millesimes_range")
+    @classmethod
+    def _plausible_years(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 1900 <= value[0] <= value[1] <= 2100:
+            raise ValueError("years must lie within 1900-2100")
+        return value
+
+    @field_validator("file_name_pattern")
+    @classmethod
+    def _valid_name_regex(cls, value: str | None) -> str | None:
+        return _compiles(value)
 
     @field_validator("licence_url", "landing_page")
     @classmethod
@@ -321,6 +355,13 @@ class Dataset(_Strict):
 
     def has_millesime(self, millesime: int) -> bool:
         return any(m.millesime == millesime for m in self.millesimes)
+
+    def accepts_millesime(self, millesime: int) -> bool:
+        """A listed edition, or a year within `millesimes_range` (a file ingested by hand)."""
+        if self.has_millesime(millesime):
+            return True
+        low, high = self.millesimes_range or (0, -1)
+        return low <= millesime <= high
 
 
 class Catalog:

@@ -16,7 +16,13 @@ from observatory.cli.analyst import add_commands as add_analyst_commands
 from observatory.cli.building import cmd_build, cmd_dev, cmd_validate
 from observatory.cli.editions import cmd_editions, cmd_rollback
 from observatory.cli.query import QueryError, cmd_query
-from observatory.cli.sources import cmd_datasets, cmd_ingest, cmd_sources, cmd_status
+from observatory.cli.sources import (
+    cmd_datasets,
+    cmd_forget,
+    cmd_ingest,
+    cmd_sources,
+    cmd_status,
+)
 from observatory.settings import load_settings
 
 USER_ERRORS = (QueryError, *ENGINE_ERRORS, *ANALYST_ERRORS)
@@ -41,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--file", required=True, help="the file as published (zip or inner file)")
     ingest.add_argument("--millesime", type=int, help="edition year (inferred when unambiguous)")
     ingest.set_defaults(run=cmd_ingest)
+    forget = commands.add_parser(
+        "forget", help="remove an ingested edition (raw rows, records, kept file)"
+    )
+    forget.add_argument("dataset", help="catalog id (see `observatory datasets`)")
+    forget.add_argument("--millesime", type=int, required=True, help="the edition to remove")
+    forget.set_defaults(run=cmd_forget)
     sources = commands.add_parser(
         "sources",
         help="ask every source about its file without downloading it (status, size, validators, "

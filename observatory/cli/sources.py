@@ -1,5 +1,5 @@
-"""`observatory datasets`, `status`, `sources` and `ingest`: the catalog, what was ingested, what
-the sources answer today, a file by hand."""
+"""`observatory datasets`, `status`, `sources`, `ingest` and `forget`: the catalog, what was
+ingested, what the sources answer today, a file by hand, an edition removed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 from observatory.catalog import load_catalog
 from observatory.cli.tables import format_table
 from observatory.ingest import IngestError
-from observatory.ingest.manual import infer_millesime, register_manual_file
+from observatory.ingest.manual import forget_edition, infer_millesime, register_manual_file
+from observatory.ingest.recognise import check_millesime
 from observatory.ingest.releases import SourceAnswer, survey
 from observatory.settings import Settings
 from observatory.warehouse import latest_ingestions, table_exists, writer
@@ -175,23 +176,32 @@ def cmd_sources(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-# --- ingest --------------------------------------------------------------------------------------
+# --- ingest, forget ------------------------------------------------------------------------------
+
+
+def _real_data(settings: Settings, what: str) -> Settings:
+    """Files by hand belong to the real-data warehouse, whatever the source mode."""
+    if settings.source != "sample":
+        return settings
+    settings = settings.with_overrides(source="local")
+    print(
+        f"note: source mode is 'sample', whose warehouse holds only the invented sample; "
+        f"{what} the real-data warehouse {settings.warehouse_path} "
+        "(build it with `observatory --source local build`)"
+    )
+    return settings
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     catalog = load_catalog(settings.catalog_dir)
     dataset = catalog.get(args.dataset)
-    if settings.source == "sample":
-        settings = settings.with_overrides(source="local")
-        print(
-            f"note: source mode is 'sample', whose warehouse holds only the invented sample; "
-            f"this file goes to the real-data warehouse {settings.warehouse_path} "
-            "(build it with `observatory --source local build`)"
-        )
+    if args.millesime is not None:
+        check_millesime(dataset, args.millesime)
+    settings = _real_data(settings, "this file goes to")
     path = Path(args.file).expanduser()
     if not path.is_file():
         raise IngestError(f"{dataset.id}: {path}: file not found")
-    millesime = args.millesime or infer_millesime(dataset, path)
+    millesime = args.millesime if args.millesime is not None else infer_millesime(dataset, path)
     if not dataset.has_millesime(millesime):
         print(
             f"note: {dataset.id} has no millésime {millesime} in the catalog; reading it like "
@@ -205,4 +215,21 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     )
     if report.extra_columns:
         print(f"columns not in the catalog, ignored: {', '.join(report.extra_columns)}")
+    return 0
+
+
+def cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    dataset = load_catalog(settings.catalog_dir).get(args.dataset)
+    settings = _real_data(settings, "forgetting in")
+    gone = forget_edition(settings, dataset, args.millesime)
+    kept = f" and the kept file {', '.join(p.name for p in gone.files)}" if gone.files else ""
+    print(
+        f"{dataset.id} {args.millesime}: removed {gone.rows:,} rows of {dataset.target_table}, "
+        f"{gone.loads} ingestion record(s){kept}; the next build rebuilds what reads it"
+    )
+    if dataset.has_millesime(args.millesime) and settings.source in ("live", "mirror"):
+        print(
+            f"note: {args.millesime} is a catalog edition: a {settings.source} build downloads it "
+            "again"
+        )
     return 0

@@ -226,11 +226,14 @@ def ingest_one(
     log: Callable[[str], None] | None = None,
     obtained: Future[_LocalFile] | None = None,
     loading: Callable[[], None] | None = None,
+    recognise: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None,
 ) -> IngestReport:
     """Fetch, parse and load one dataset-millésime; skip it when nothing changed.
 
     `obtained`: the file already being fetched and unpacked (see ingest_dataset); `loading` is
-    called once the file is local and about to be parsed."""
+    called once the file is local and about to be parsed; `recognise(con, file name)` checks the
+    parsed rows (the view `_observatory_stage`) before anything is written, raising IngestError
+    when they are not this dataset's (ingest/recognise.py)."""
     say = log or (lambda _m: None)
     started = datetime.now(UTC).replace(tzinfo=None)
     dataset = item.dataset
@@ -267,8 +270,13 @@ def ingest_one(
             return same
         try:
             matched, extra = _stage(con, item, local)
-        except ParseError as exc:
+            if recognise is not None:
+                recognise(con, local.data.name)
+        except (ParseError, IngestError) as exc:
+            con.execute("drop view if exists _observatory_stage")
             release(con)
+            if isinstance(exc, IngestError):
+                raise
             raise IngestError(str(exc), item.millesime) from exc
         ingestion_id = uuid.uuid4().hex
         con.execute("begin transaction")

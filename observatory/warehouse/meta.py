@@ -174,6 +174,21 @@ def ingestions_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def forget_ingestions(con: duckdb.DuckDBPyConnection, dataset_id: str, millesime: int) -> int:
+    """`observatory forget`: every record of one dataset-millésime (its loads, its source
+    failures, its validation results); returns the loads removed."""
+    removed = con.execute(
+        f"delete from {INGESTIONS} where dataset_id = ? and millesime = ?", [dataset_id, millesime]
+    ).fetchall()[0][0]
+    clear_source_failure(con, dataset_id, millesime)
+    if table_exists(con, VALIDATION_RESULTS):
+        con.execute(
+            f"delete from {VALIDATION_RESULTS} where dataset = ? and millesime = ?",
+            [dataset_id, millesime],
+        )
+    return int(removed)
+
+
 # --- meta.source_failures -----------------------------------------------------------------------
 
 
