@@ -2,7 +2,9 @@
 
 - inputs.py: where each dataset-millésime comes from in the active source mode;
 - load.py: obtain the file (download, unzip, sniff), parse it, replace its rows in the raw table;
-- manual.py: `observatory ingest --file`, a file downloaded by hand;
+- manual.py: `observatory ingest --file`, a file downloaded by hand; `observatory forget`;
+- recognise.py: whether a file by hand is that dataset-millésime's (name, formats, rows, not
+  the sample's) and whether its millésime is plausible;
 - territoires.py: the territories a user defines, from their CSV file;
 - releases.py: ask the remote sources whether they published something new.
 

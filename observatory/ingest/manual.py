@@ -2,6 +2,7 @@
 
 The file is loaded first and kept under `data/manual/` only when that worked, so a wrong file
 loses nothing; from then on it replaces that dataset-millésime's input in every real-data mode.
+`observatory forget DATASET --millesime Y` removes an ingested edition again.
 """
 
 from __future__ import annotations
