@@ -18,8 +18,9 @@ from observatory.cli.editions import cmd_editions, cmd_rollback
 from observatory.cli.query import QueryError, cmd_query
 from observatory.cli.sources import cmd_datasets, cmd_ingest, cmd_sources, cmd_status
 from observatory.settings import load_settings
+from observatory.warehouse import QueryTimeoutError
 
-USER_ERRORS = (QueryError, *ENGINE_ERRORS, *ANALYST_ERRORS)
+USER_ERRORS = (QueryError, QueryTimeoutError, *ENGINE_ERRORS, *ANALYST_ERRORS)
 
 
 def parser() -> argparse.ArgumentParser:
