@@ -111,6 +111,9 @@ class Settings:
     max_member_bytes: int = 8 * 1024**3
     max_compression_ratio: float = 200.0
     writer_lock_timeout_s: float = 600.0
+    query_timeout_s: float = 60.0
+    """How long a read of the published file (`observatory query`, the analysts' commands) may
+    run before it is interrupted."""
     published_editions_kept: int = 3
     cog_millesime: int | None = None
     custom_territories: Path | None = None
@@ -134,6 +137,11 @@ class Settings:
             raise SettingsError(
                 f"OBSERVATORY_DUCKDB_MEMORY_LIMIT={self.duckdb_memory_limit!r} is not a size "
                 "such as 4GB or 512MB"
+            )
+        if not self.query_timeout_s > 0:
+            raise SettingsError(
+                f"OBSERVATORY_QUERY_TIMEOUT_S={self.query_timeout_s:g} must be more than 0 "
+                "(seconds a read of the published file may run)"
             )
         if self.published_editions_kept < 0:
             raise SettingsError(
@@ -216,6 +224,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_download_bytes=int(number("OBSERVATORY_MAX_DOWNLOAD_BYTES", 4 * 1024**3)),
         max_member_bytes=int(number("OBSERVATORY_MAX_MEMBER_BYTES", 8 * 1024**3)),
         writer_lock_timeout_s=number("OBSERVATORY_WRITER_LOCK_TIMEOUT_S", 600.0),
+        query_timeout_s=number("OBSERVATORY_QUERY_TIMEOUT_S", 60.0),
         published_editions_kept=int(number("OBSERVATORY_PUBLISHED_EDITIONS_KEPT", 3)),
         cog_millesime=int(cog) if cog else None,
         custom_territories=Path(custom).expanduser().resolve() if custom else None,

@@ -12,6 +12,7 @@ import pytest
 from observatory.models.header import Header
 from observatory.models.header import parse as parse_header
 from observatory.settings import Settings, load_settings
+from observatory.warehouse import READER_CONFIG
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 REAL = REPOSITORY.parent / "shared" / "data" / "real"
@@ -121,10 +122,11 @@ def digest(path: Path, *, without: tuple[str, ...] = ()) -> dict[str, tuple[int,
 
 @pytest.fixture(scope="module")
 def published(sample_build) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The sample's published warehouse, read-only."""
+    """The sample's published warehouse, read-only, configured as the analysts' reader (DuckDB
+    refuses two connections to one file with different configurations)."""
     settings, summary = sample_build
     assert summary.success, summary.failure
-    con = duckdb.connect(str(settings.published_path), read_only=True)
+    con = duckdb.connect(str(settings.published_path), read_only=True, config=dict(READER_CONFIG))
     yield con
     con.close()
 

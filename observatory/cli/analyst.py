@@ -21,7 +21,7 @@ from observatory.analysis.territories import NIVEAUX, UnknownTerritoryError
 from observatory.cli.profile_text import render_text
 from observatory.cli.tables import format_table
 from observatory.settings import Settings
-from observatory.warehouse import reader
+from observatory.warehouse import published_reader
 
 ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError)
 """User errors of these commands, for cli.USER_ERRORS."""
@@ -29,7 +29,7 @@ ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError)
 
 def cmd_tables(settings: Settings, _args: argparse.Namespace) -> int:
     """Every published table, its rows and what it holds (first sentence of its description)."""
-    with reader(settings.published_path) as con:
+    with published_reader(settings) as con:
         tables = list_tables(con, settings.sql_dir)
     print(f"published: {settings.published_path}\n")
     rows = [
@@ -43,7 +43,7 @@ def cmd_tables(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_describe(settings: Settings, args: argparse.Namespace) -> int:
     """One table's description, grain and columns (name, type, description)."""
-    with reader(settings.published_path) as con:
+    with published_reader(settings) as con:
         table, columns = describe_table(con, args.table, settings.sql_dir)
     rows = f"{table.rows:,}".replace(",", " ")
     print(f"{table.qualified} ({table.kind}, {rows} rows)")
@@ -62,7 +62,7 @@ def cmd_describe(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
     """The diagnostic of one territory as text tables."""
-    with reader(settings.published_path) as con:
+    with published_reader(settings) as con:
         profile = load_profile(con, args.code, args.niveau, settings.sql_dir)
     print(render_text(profile), end="")
     return 0
@@ -70,7 +70,7 @@ def cmd_profile(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """The diagnostic of one territory as one self-contained HTML page."""
-    with reader(settings.published_path) as con:
+    with published_reader(settings) as con:
         profile = load_profile(con, args.code, args.niveau, settings.sql_dir)
     territory = profile.territory
     output = Path(args.output or f"profil_{territory.niveau}_{territory.code}.html")

@@ -24,8 +24,9 @@ from observatory.cli.sources import (
     cmd_status,
 )
 from observatory.settings import load_settings
+from observatory.warehouse import QueryTimeoutError
 
-USER_ERRORS = (QueryError, *ENGINE_ERRORS, *ANALYST_ERRORS)
+USER_ERRORS = (QueryError, QueryTimeoutError, *ENGINE_ERRORS, *ANALYST_ERRORS)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -31,6 +31,7 @@ class ObservatoryResource(dg.ConfigurableResource):
     max_member_bytes: int | None = None
     max_compression_ratio: float | None = None
     writer_lock_timeout_s: float | None = None
+    query_timeout_s: float | None = None
     published_editions_kept: int | None = None
     cog_millesime: int | None = None
     custom_territories: str | None = None

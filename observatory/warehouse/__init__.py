@@ -4,9 +4,12 @@ lock (connections.py), every `meta.*` table (meta.py), SQL names and literals (i
 Imported as `observatory.warehouse`: what the rest of the code uses is re-exported here."""
 
 from observatory.warehouse.connections import (
+    READER_CONFIG,
+    QueryTimeoutError,
     WarehouseBusyError,
     exclusive_lock,
     initialise,
+    published_reader,
     reader,
     writer,
 )
@@ -53,8 +56,10 @@ __all__ = [
     "INGESTION_COLUMNS",
     "MODEL_STATES",
     "PARAMETERS",
+    "READER_CONFIG",
     "SOURCES",
     "VALIDATION_RESULTS",
+    "QueryTimeoutError",
     "WarehouseBusyError",
     "clear_source_failure",
     "escape_literal",
@@ -69,6 +74,7 @@ __all__ = [
     "latest_validation_results",
     "model_state",
     "model_states",
+    "published_reader",
     "quote_identifier",
     "read_parameters",
     "read_sources",

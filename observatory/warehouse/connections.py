@@ -3,7 +3,10 @@
 DuckDB allows one writing process per file. Every write goes through `writer()`, which first takes
 an exclusive file lock next to the database, so a CLI ingestion, a Dagster run and a test never
 collide on DuckDB's own lock: the second writer waits (up to a timeout) instead of failing.
-Readers (analysts, dashboards) open the *published* file read-only and never this one.
+Readers (analysts, dashboards) open the *published* file read-only and never this one, through
+`reader()`: besides read-only, that connection cannot touch any other file or the network
+(external access off, no extension installed or loaded), its configuration is locked so a
+statement cannot undo that, and a time limit interrupts its query (not the process).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +26,23 @@ from observatory.settings import Settings
 from observatory.warehouse.meta import create_meta_tables
 
 SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "quarantine")
+
+
+READER_CONFIG: dict[str, object] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+"""The configuration of every read-only connection: no file but the database itself (no COPY,
+ATTACH, read_csv, read_blob, glob, import_database...), no network, no extension, and locked
+(no SET or RESET can change it). DuckDB refuses a second connection to the same file with a
+different configuration, so whoever opens the published file in this process uses this one."""
+
+
+class QueryTimeoutError(RuntimeError):
+    """A read on the published file ran past the time limit and was interrupted."""
 
 
 class WarehouseBusyError(RuntimeError):
@@ -100,12 +121,48 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @contextmanager
-def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, e.g. on the published file; fails clearly when it does not exist."""
+def reader(path: Path, timeout_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only, locked-down connection (READER_CONFIG), e.g. on the published file; fails
+    clearly when the file does not exist.
+
+    With `timeout_s`, a timer interrupts whatever the connection is running once that time has
+    passed since it was opened; the interruption leaves the block as QueryTimeoutError."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: no warehouse here yet; run `observatory build` first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config=dict(READER_CONFIG))
+    expired = threading.Event()
+    closing = threading.Lock()
+
+    def interrupt() -> None:
+        with closing:
+            if not expired.is_set():
+                expired.set()
+                con.interrupt()
+
+    timer = threading.Timer(timeout_s, interrupt) if timeout_s else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         yield con
+    except duckdb.Error as exc:
+        if expired.is_set():
+            raise QueryTimeoutError(
+                f"the query ran for more than {timeout_s:g} s and was interrupted; narrow it "
+                "or raise OBSERVATORY_QUERY_TIMEOUT_S"
+            ) from exc
+        raise
     finally:
-        con.close()
+        if timer is not None:
+            timer.cancel()
+        with closing:
+            expired.set()  # a timer firing now finds nothing to interrupt
+            con.close()
+
+
+def published_reader(
+    settings: Settings,
+) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The connection analysts and dashboards read through: `reader()` on the published file,
+    with the settings' time limit (OBSERVATORY_QUERY_TIMEOUT_S)."""
+    return reader(settings.published_path, settings.query_timeout_s)
