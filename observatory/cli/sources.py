@@ -13,7 +13,7 @@ from observatory.ingest import IngestError
 from observatory.ingest.manual import infer_millesime, register_manual_file
 from observatory.ingest.releases import SourceAnswer, survey
 from observatory.settings import Settings
-from observatory.warehouse import latest_ingestions, table_exists, writer
+from observatory.warehouse import latest_ingestions, table_exists, warehouse_reader
 
 STATUS_COLUMNS = (
     "dataset_id",
@@ -50,7 +50,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.warehouse_path.exists():
         print("nothing ingested yet: run `observatory build` or `observatory ingest`")
         return 0
-    with writer(settings) as con:
+    with warehouse_reader(settings) as con:  # read-only: no lock to write, no write access
         rows = [tuple(r.values()) for r in latest_ingestions(con, STATUS_COLUMNS)]
         present = {}
         for dataset in catalog:

@@ -8,8 +8,10 @@ from observatory.warehouse.connections import (
     exclusive_lock,
     initialise,
     reader,
+    warehouse_reader,
     writer,
 )
+from observatory.warehouse.failures import WarehouseDamagedError, cause_of, no_space_in
 from observatory.warehouse.identifiers import (
     escape_literal,
     quote_identifier,
@@ -55,6 +57,8 @@ __all__ = [
     "SOURCES",
     "VALIDATION_RESULTS",
     "WarehouseBusyError",
+    "WarehouseDamagedError",
+    "cause_of",
     "clear_source_failure",
     "escape_literal",
     "exclusive_lock",
@@ -67,6 +71,7 @@ __all__ = [
     "latest_validation_results",
     "model_state",
     "model_states",
+    "no_space_in",
     "quote_identifier",
     "read_parameters",
     "read_sources",
@@ -80,6 +85,7 @@ __all__ = [
     "table_columns",
     "table_exists",
     "validation_results_of_run",
+    "warehouse_reader",
     "write_parameters",
     "write_sources",
     "writer",
