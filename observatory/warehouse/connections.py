@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -29,25 +30,30 @@ class WarehouseBusyError(RuntimeError):
     """Another process held the writer lock for longer than the timeout."""
 
 
+def _wait_for(handle: IO[str], operation: int, lock_path: Path, timeout_s: float) -> None:
+    """Take the lock (exclusive or shared), retrying until the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(handle, operation | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise WarehouseBusyError(
+                    f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
+                    f"warehouse for more than {timeout_s:g} s; wait for it to finish or "
+                    "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
+                ) from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def _exclusive_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a+") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "unknown"
-                    raise WarehouseBusyError(
-                        f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
-                        f"warehouse for more than {timeout_s:g} s; wait for it to finish or "
-                        "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
-                    ) from None
-                time.sleep(0.05)
+        _wait_for(handle, fcntl.LOCK_EX, lock_path, timeout_s)
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
@@ -96,19 +102,7 @@ def _shared_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
         yield
         return
     with lock_path.open("r") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusyError(
-                        f"{lock_path.with_suffix('')}: a writer has held the warehouse for more "
-                        f"than {timeout_s:g} s; wait for it to finish or raise "
-                        "OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
-                    ) from None
-                time.sleep(0.05)
+        _wait_for(handle, fcntl.LOCK_SH, lock_path, timeout_s)
         try:
             yield
         finally:
