@@ -28,7 +28,13 @@ from observatory.quality.gx import wait_for_warm_up
 from observatory.quality.report import report_path
 from observatory.quality.suites import ExpectationError
 from observatory.settings import Settings, SettingsError
-from observatory.warehouse import WarehouseBusyError, forget_models, table_exists, writer
+from observatory.warehouse import (
+    WarehouseBusyError,
+    WarehouseDamagedError,
+    forget_models,
+    table_exists,
+    writer,
+)
 
 SQL_SCHEMAS = ("staging", "intermediate", "quarantine", "marts")
 
@@ -41,6 +47,7 @@ ENGINE_ERRORS: tuple[type[Exception], ...] = (
     ModelError,
     ExpectationError,
     WarehouseBusyError,
+    WarehouseDamagedError,
     PublicationError,
     FileNotFoundError,
 )

@@ -342,3 +342,59 @@ def test_a_refresh_killed_mid_publication_leaves_the_edition_intact(home, tmp_pa
     assert current(settings) == after != before
     assert not list(editions.glob(".*")) and not list(settings.published_dir.glob(".switch-*"))
     assert digest(settings.published_path) != published
+
+
+def parquet_rows(path: Path) -> int:
+    con = duckdb.connect()
+    try:
+        return con.execute(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_a_current_link_left_stale_by_a_crash_is_repaired_by_the_next_build(
+    home, monkeypatch, capsys
+):
+    """Issue 19, defect 5: a publication stopped between its two renames (the published file on
+    the new edition, `current/` on the old one); the next build, inputs unchanged, repairs it."""
+    settings = settings_for(home, kept=1)
+    before = current(settings)
+    change_a_mart(settings, keep_communes=3)
+
+    def crash(*_args, **_kwargs):
+        raise OSError("killed between the two renames")
+
+    monkeypatch.setattr(os, "symlink", crash)
+    with pytest.raises(OSError, match="killed between"):
+        publish(settings)
+    monkeypatch.undo()
+
+    link = settings.published_dir / CURRENT_LINK
+    parquet = link / "parquet" / "marts" / "population.parquet"
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        published_rows = con.execute("select count(*) from marts.population").fetchall()[0][0]
+        after = con.execute("select edition_id from meta.edition").fetchall()[0][0]
+    finally:
+        con.close()
+    assert after != before and current(settings) == after
+    assert os.readlink(link).endswith(before)  # stale: dashboards read the old edition
+    assert parquet_rows(parquet) != published_rows
+    capsys.readouterr()
+    assert main(["--home", str(home), "editions"]) == 0
+    out, _ = capsys.readouterr()
+    assert f"points at edition {before}" in out and f"is edition {after}" in out
+
+    # A build whose inputs are unchanged (the publication is kept, not written again) repairs it.
+    assert main(["--home", str(home), "build", "--select", 'key:"published/observatory"']) == 0
+    assert [e.id for e in list_editions(settings)] == [before, after]
+    assert os.readlink(link).endswith(after) and current(settings) == after
+    assert parquet_rows(parquet) == published_rows
+    capsys.readouterr()
+    assert main(["--home", str(home), "editions"]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+    # Pruning resumes: the next publication keeps the current edition and one other only.
+    change_a_mart(settings, keep_communes=2)
+    newest = publish(settings).edition
+    assert [e.id for e in list_editions(settings)] == [after, newest]

@@ -23,7 +23,12 @@ from observatory.cli.tables import format_table
 from observatory.settings import Settings
 from observatory.warehouse import published_reader
 
-ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError)
+
+class ReportPathError(ValueError):
+    """`report -o` names something the report cannot be written as (a folder)."""
+
+
+ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError, ReportPathError)
 """User errors of these commands, for cli.USER_ERRORS."""
 
 
@@ -76,6 +81,11 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     output = Path(args.output or f"profil_{territory.niveau}_{territory.code}.html")
     if not output.parent.is_dir():
         raise FileNotFoundError(f"{output.parent}: no such folder for the report")
+    if output.is_dir():
+        raise ReportPathError(
+            f"{output} is a folder; give the report's file name, e.g. "
+            f"-o {output / f'profil_{territory.niveau}_{territory.code}.html'}"
+        )
     output.write_text(render_html(profile), encoding="utf-8")
     print(
         f"report of {territory.designation}: {output} ({output.stat().st_size // 1024} KB, "

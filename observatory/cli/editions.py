@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from observatory.cli.tables import format_table
-from observatory.publish.editions import list_editions, rollback
+from observatory.publish.editions import list_editions, rollback, stale_link
 from observatory.settings import Settings
 
 
@@ -36,6 +36,9 @@ def cmd_editions(settings: Settings, _args: argparse.Namespace) -> int:
         f"\n{settings.published_path} is the current edition; each edition's folder holds its "
         f"Parquet files and manifest.json ({settings.published_dir / 'editions'})"
     )
+    stale = stale_link(settings, editions)
+    if stale:
+        print(f"warning: {stale}")
     return 0
 
 

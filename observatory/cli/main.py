@@ -7,8 +7,10 @@ with one line on stderr starting with `error:` and a non-zero exit code, never a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from observatory.build import ENGINE_ERRORS
 from observatory.cli.analyst import ANALYST_ERRORS
@@ -24,7 +26,7 @@ from observatory.cli.sources import (
     cmd_status,
 )
 from observatory.settings import load_settings
-from observatory.warehouse import QueryTimeoutError
+from observatory.warehouse import QueryTimeoutError, cause_of
 
 USER_ERRORS = (QueryError, QueryTimeoutError, *ENGINE_ERRORS, *ANALYST_ERRORS)
 
@@ -134,15 +136,31 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    home: Path | None = Path(args.home) if args.home else None
     try:
         settings = load_settings().with_overrides(source=args.source, home=args.home)
+        home = settings.home
         return int(args.run(settings, args))
     except USER_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        cause = cause_of(exc, home)  # a file not found because the disk was full, say
+        print(f"error: {cause or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output left (`observatory status | head -1`): stop quietly, and
+        # send what Python still flushes at exit nowhere (as Python's documentation of SIGPIPE
+        # recommends).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        cause = cause_of(exc, home)  # a full disk, a read-only home, under whatever failed
+        if cause is None:
+            raise
+        print(f"error: {cause}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from observatory.ingest.manual import forget_edition, infer_millesime, register_
 from observatory.ingest.recognise import check_millesime
 from observatory.ingest.releases import SourceAnswer, survey
 from observatory.settings import Settings
-from observatory.warehouse import latest_ingestions, table_exists, writer
+from observatory.warehouse import latest_ingestions, table_exists, warehouse_reader
 
 STATUS_COLUMNS = (
     "dataset_id",
@@ -51,7 +51,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.warehouse_path.exists():
         print("nothing ingested yet: run `observatory build` or `observatory ingest`")
         return 0
-    with writer(settings) as con:
+    with warehouse_reader(settings) as con:  # read-only: no lock to write, no write access
         rows = [tuple(r.values()) for r in latest_ingestions(con, STATUS_COLUMNS)]
         present = {}
         for dataset in catalog:

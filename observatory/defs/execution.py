@@ -20,6 +20,7 @@ from observatory.defs.instance import ensure_dagster_home
 from observatory.defs.progress import StepListener
 from observatory.models import ModelError
 from observatory.settings import Settings
+from observatory.warehouse import no_space_in
 
 OUR_ERRORS = {c.__name__ for c in ENGINE_ERRORS} | {"ParseError", "HttpStatusError", "NetworkError"}
 """Exception classes whose message is written for the user (found down Dagster's wrappers)."""
@@ -36,6 +37,18 @@ def failure_message(event: dg.DagsterEvent) -> str:
     while error is not None:
         chain.append(error)
         error = error.cause
+    # A full disk hides under the cleanup's own failure ("cannot rollback - no transaction is
+    # active", "CHECKPOINT during DETACH failed"): its cause or context says so.
+    pending, seen = list(chain), set()
+    while pending:
+        linked = pending.pop()
+        if id(linked) in seen:
+            continue
+        seen.add(id(linked))
+        found = no_space_in(linked.message)
+        if found:
+            return found
+        pending += [e for e in (linked.cause, linked.context) if e is not None]
     # The first error of ours down Dagster's wrappers says where and why; its own cause (a bare
     # UnicodeDecodeError) says neither. Otherwise the deepest cause.
     error = next((e for e in chain if e.cls_name in OUR_ERRORS), chain[-1] if chain else None)

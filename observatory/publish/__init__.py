@@ -16,7 +16,10 @@ once complete, and only then made current by renaming a new link over `observato
 `os.replace`). A reader that opened the previous file keeps reading that complete edition (the
 rename does not touch its inode, and editions are never rewritten), and a refresh that fails or
 is killed at any point leaves the current edition in place; its leftovers are removed by the next
-publication. The previous editions are kept (OBSERVATORY_PUBLISHED_EDITIONS_KEPT) so that
+publication. A crash between the two renames (the file's, then the `current` link's) leaves
+`current/` on the previous edition: the next publication, even one that keeps the edition
+unchanged, points it at the published file's edition again (and `observatory editions` warns
+until then). The previous editions are kept (OBSERVATORY_PUBLISHED_EDITIONS_KEPT) so that
 `observatory rollback` can switch back to one in the same way.
 
 - editions.py: the editions on disk: paths, manifests, which one is current, switching to one,

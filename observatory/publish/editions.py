@@ -103,12 +103,20 @@ def clean_leftovers(settings: Settings) -> None:
 
 def switch(settings: Settings, edition_id: str) -> None:
     """Make an edition current: each name is replaced by one rename, so it always points at a
-    complete edition (the database first: it is what analysts and dashboards open)."""
+    complete edition (the database first: it is what analysts and dashboards open). A crash
+    between the two renames leaves `current` on the previous edition; `repair_current` (run by
+    the next publication) points it at the published file's edition."""
     root = settings.published_dir
     folder = editions_dir(settings) / edition_id
     temporary = root / f"{SWITCH_PREFIX}{uuid.uuid4().hex}.duckdb"
     link_or_copy(folder / DATABASE_NAME, temporary)
     os.replace(temporary, settings.published_path)
+    _point_current_at(settings, edition_id)
+
+
+def _point_current_at(settings: Settings, edition_id: str) -> None:
+    """Replace the `current` link by one rename."""
+    root = settings.published_dir
     link = root / f"{SWITCH_PREFIX}{uuid.uuid4().hex}"
     os.symlink(Path(EDITIONS_FOLDER) / edition_id, link)
     current = root / CURRENT_LINK
@@ -136,9 +144,12 @@ def current_id(settings: Settings, folders: Sequence[Path]) -> str | None:
         database = folder / DATABASE_NAME
         if database.exists() and os.path.samefile(database, published):
             return folder.name
-    link = settings.published_dir / CURRENT_LINK
-    if link.is_symlink() and (settings.published_dir / os.readlink(link)).is_dir():
-        return Path(os.readlink(link)).name
+    named = _edition_named_in(published)
+    if named is not None and any(folder.name == named for folder in folders):
+        return named
+    link = link_id(settings)
+    if link is not None and (editions_dir(settings) / link).is_dir():
+        return link
     size, checksum = published.stat().st_size, None
     for folder in reversed(folders):
         expected = read_manifest(folder).get("database", {})
@@ -147,6 +158,60 @@ def current_id(settings: Settings, folders: Sequence[Path]) -> str | None:
             if expected.get("sha256") == checksum:
                 return folder.name
     return None
+
+
+def _edition_named_in(published: Path) -> str | None:
+    """The edition id the published file's `meta.edition` view names (None: none, unreadable)."""
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute(f"select edition_id from {EDITION_VIEW}").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return str(rows[0][0]) if rows else None
+
+
+def link_id(settings: Settings) -> str | None:
+    """The edition the `current` link points at (None: no link, or a folder that is no link)."""
+    link = settings.published_dir / CURRENT_LINK
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def stale_link(settings: Settings, editions: Sequence[Edition]) -> str | None:
+    """Why `current` does not match the published file (None: it does): a publication that
+    stopped between its two renames, a link removed or a folder copied over it."""
+    published = next((e for e in editions if e.current), None)
+    if published is None:
+        return None
+    link = settings.published_dir / CURRENT_LINK
+    target = link_id(settings)
+    if target == published.id:
+        return None
+    if target is not None:
+        found = f"points at edition {target}"
+    elif link.exists():
+        found = "is a copied folder, not a link"
+    else:
+        found = "is missing"
+    return (
+        f"{link} {found}, but {settings.published_path} is edition {published.id}; "
+        "the next `observatory build` repairs it"
+    )
+
+
+def repair_current(settings: Settings) -> str | None:
+    """Point `current` at the published file's edition when it does not (called under the
+    publication lock); returns the edition it now points at, None when nothing was wrong."""
+    editions = list_editions(settings)
+    if stale_link(settings, editions) is None:
+        return None
+    edition = next(e for e in editions if e.current)
+    _point_current_at(settings, edition.id)
+    return edition.id
 
 
 def list_editions(settings: Settings) -> list[Edition]:

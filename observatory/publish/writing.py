@@ -36,6 +36,7 @@ from observatory.publish.editions import (
     prune,
     publication_lock,
     read_manifest,
+    repair_current,
     switch,
     write_json,
 )
@@ -278,6 +279,7 @@ def publish(
     with writer(settings) as con, publication_lock(settings):
         clean_leftovers(settings)
         adopt_unlisted(settings)
+        repair_current(settings)  # a publication stopped between its two renames
         token = warehouse_token(con)
         if skip_unchanged and token is not None:
             folders = sorted(p for p in editions_dir(settings).glob("*") if p.is_dir())
@@ -293,7 +295,8 @@ def publish(
             ):
                 tables = {t["table"]: int(t["rows"]) for t in manifest.get("tables", [])}
                 folder = editions_dir(settings) / current
-                return Publication(settings.published_path, tables, current, folder, [], True)
+                removed = prune(settings, settings.published_editions_kept)
+                return Publication(settings.published_path, tables, current, folder, removed, True)
         if "meta" in schemas:
             _credit_sources(con, settings)
         building = editions_dir(settings) / f"{BUILDING_PREFIX}{edition_id}"

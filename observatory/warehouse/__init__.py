@@ -11,8 +11,10 @@ from observatory.warehouse.connections import (
     initialise,
     published_reader,
     reader,
+    warehouse_reader,
     writer,
 )
+from observatory.warehouse.failures import WarehouseDamagedError, cause_of, no_space_in
 from observatory.warehouse.identifiers import (
     escape_literal,
     quote_identifier,
@@ -61,6 +63,8 @@ __all__ = [
     "VALIDATION_RESULTS",
     "QueryTimeoutError",
     "WarehouseBusyError",
+    "WarehouseDamagedError",
+    "cause_of",
     "clear_source_failure",
     "escape_literal",
     "exclusive_lock",
@@ -74,6 +78,7 @@ __all__ = [
     "latest_validation_results",
     "model_state",
     "model_states",
+    "no_space_in",
     "published_reader",
     "quote_identifier",
     "read_parameters",
@@ -88,6 +93,7 @@ __all__ = [
     "table_columns",
     "table_exists",
     "validation_results_of_run",
+    "warehouse_reader",
     "write_parameters",
     "write_sources",
     "writer",

@@ -19,10 +19,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
 from observatory.settings import Settings
+from observatory.warehouse.failures import damaged
 from observatory.warehouse.meta import create_meta_tables
 
 SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "quarantine")
@@ -49,25 +51,30 @@ class WarehouseBusyError(RuntimeError):
     """Another process held the writer lock for longer than the timeout."""
 
 
+def _wait_for(handle: IO[str], operation: int, lock_path: Path, timeout_s: float) -> None:
+    """Take the lock (exclusive or shared), retrying until the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(handle, operation | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise WarehouseBusyError(
+                    f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
+                    f"warehouse for more than {timeout_s:g} s; wait for it to finish or "
+                    "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
+                ) from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def _exclusive_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a+") as handle:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "unknown"
-                    raise WarehouseBusyError(
-                        f"{lock_path.with_suffix('')}: another writer ({holder}) has held the "
-                        f"warehouse for more than {timeout_s:g} s; wait for it to finish or "
-                        "raise OBSERVATORY_WRITER_LOCK_TIMEOUT_S"
-                    ) from None
-                time.sleep(0.05)
+        _wait_for(handle, fcntl.LOCK_EX, lock_path, timeout_s)
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
@@ -96,6 +103,51 @@ _OPEN: dict[Path, duckdb.DuckDBPyConnection] = {}
 """Writer connections this process holds: a nested `writer()` reuses the outer one."""
 
 
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection; a file that is no DuckDB database (zero bytes, torn, overwritten)
+    is reported as a damaged warehouse, with its remedy."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        error = damaged(path, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+@contextmanager
+def _shared_lock(lock_path: Path, timeout_s: float) -> Iterator[None]:
+    """The writer's lock taken shared (opened read-only: works in a read-only home): waits for
+    a writer to finish instead of failing on DuckDB's own lock, lets other readers in."""
+    if not lock_path.exists():
+        yield
+        return
+    with lock_path.open("r") as handle:
+        _wait_for(handle, fcntl.LOCK_SH, lock_path, timeout_s)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def warehouse_reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection on the working warehouse (`observatory status`): needs no write
+    access to the home, and waits for a running writer instead of taking its place."""
+    path = settings.warehouse_path
+    if path in _OPEN:
+        yield _OPEN[path]
+        return
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no warehouse here yet; run `observatory build` first")
+    with _shared_lock(path.with_name(path.name + ".lock"), settings.writer_lock_timeout_s):
+        con = _connect(path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 @contextmanager
 def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one connection allowed to write the working warehouse (serialised across processes).
@@ -109,7 +161,7 @@ def writer(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(path.with_name(path.name + ".lock"), settings.writer_lock_timeout_s):
-        con = duckdb.connect(str(path))
+        con = _connect(path, read_only=False)
         con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
         _OPEN[path] = con
         try:
