@@ -10,7 +10,6 @@ the dataset, the file and what did not match.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import duckdb
 
 from observatory.catalog import Dataset
 from observatory.ingest import IngestError
+from observatory.state import sha256_file
 from observatory.warehouse import quote_identifier
 
 SAMPLE_ROWS = 1000
@@ -44,14 +44,6 @@ def check_millesime(dataset: Dataset, millesime: int) -> None:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_not_sample(sample_dir: Path, dataset: Dataset, millesime: int, path: Path) -> None:
     """Files of the bundled sample (in its folder, or a byte-identical copy) hold invented
     values: they are never a real-data input."""
@@ -60,19 +52,19 @@ def check_not_sample(sample_dir: Path, dataset: Dataset, millesime: int, path: P
     if sample_dir.is_dir() and resolved.is_relative_to(sample_dir.resolve()):
         raise IngestError(
             f"{label}: is a file of the bundled sample ({sample_dir}), invented data: "
-            "it is used only in sample mode"
+            "never a real-data input (sample mode reads it by itself)"
         )
     size = path.stat().st_size
     same_size = [p for p in sample_dir.rglob("*") if p.is_file() and p.stat().st_size == size]
     if not same_size:
         return
-    mine = _sha256(path)
+    mine = sha256_file(path)
     for candidate in same_size:
-        if _sha256(candidate) == mine:
+        if sha256_file(candidate) == mine:
             raise IngestError(
                 f"{label}: is a copy of the bundled sample's "
                 f"{candidate.relative_to(sample_dir).as_posix()} (same sha256), invented data: "
-                "it is used only in sample mode"
+                "never a real-data input (sample mode reads it by itself)"
             )
 
 
