@@ -2,7 +2,7 @@
 
 The catalog is data, reviewed as YAML diffs: adding a dataset is one file here, one parser family
 and one staging model. It is validated when definitions load, so a malformed entry is a clear
-error naming the file and the field before anything runs. One module, a little over 400 lines:
+error naming the file and the field before anything runs. One module of more than 400 lines:
 the models below are the schema of one YAML entry, read together by whoever adds a dataset.
 """
 

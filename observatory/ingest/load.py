@@ -3,7 +3,7 @@
 A load replaces one millésime of the raw table inside a transaction, together with its
 `meta.ingestions` record: a failure at any step leaves the warehouse as it was. An input whose
 file and catalog entry are unchanged since it was loaded is not loaded again (state.py).
-One module, a little over 400 lines: obtaining, staging and replacing are the steps of that one
+One module of more than 400 lines: obtaining, staging and replacing are the steps of that one
 transaction, and an edition whose source fails is handed to ingest/unavailable.py.
 """
 
