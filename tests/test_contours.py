@@ -14,12 +14,14 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 import shapely
 from shapely.geometry import shape
 
 from observatory.cli import main
 from observatory.models.geometry import project
+from observatory.publish.editions import CURRENT_LINK
 from observatory.sources.contours import read_geojson
 from observatory.sources.errors import ParseError
 from observatory.sources.tabular import FILE_TABLE
@@ -275,3 +277,35 @@ def test_ingesting_a_malformed_file_fails_with_its_feature(tmp_path, capsys) -> 
     assert main(argv) != 0
     err = capsys.readouterr().err
     assert "communes-1000m.geojson: feature 2 (code 01902) has no geometry" in err
+
+
+# --- publication: the published DuckDB keeps WKB, the Parquet copy is GeoParquet -----------------
+
+
+def test_the_published_parquet_is_geoparquet(sample_build, published) -> None:
+    import geopandas
+
+    settings, _ = sample_build
+    edition = (settings.published_dir / CURRENT_LINK).resolve()
+    path = edition / "parquet" / "marts" / "territoires__contours.parquet"
+    frame = geopandas.read_parquet(path)
+    expected = published.execute(
+        "select count(*), count(*) filter (where niveau = 'departement') "
+        "from marts.territoires__contours"
+    ).fetchone()
+    assert frame.crs.to_string() == "OGC:CRS84"
+    assert (len(frame), int((frame["niveau"] == "departement").sum())) == expected
+    ain = frame[(frame["niveau"] == "departement") & (frame["code_territoire"] == "01")]
+    wkb = published.execute(
+        "select geometrie from marts.territoires__contours "
+        "where niveau = 'departement' and code_territoire = '01'"
+    ).fetchone()[0]
+    assert ain.geometry.iloc[0].equals(shapely.from_wkb(wkb))
+    metadata = json.loads(pq.read_metadata(path).metadata[b"geo"])
+    column = metadata["columns"]["geometrie"]
+    assert metadata["primary_column"] == "geometrie" and column["encoding"] == "WKB"
+    assert column["bbox"] == pytest.approx(list(frame.total_bounds))
+    assert set(column["geometry_types"]) == set(frame.geometry.geom_type)
+    # other tables stay plain Parquet
+    plain = pq.read_metadata(edition / "parquet" / "marts" / "territoires.parquet").metadata
+    assert b"geo" not in (plain or {})
