@@ -309,3 +309,45 @@ def test_the_published_parquet_is_geoparquet(sample_build, published) -> None:
     # other tables stay plain Parquet
     plain = pq.read_metadata(edition / "parquet" / "marts" / "territoires.parquet").metadata
     assert b"geo" not in (plain or {})
+
+
+# --- neighbours ----------------------------------------------------------------------------------
+
+
+def test_neighbours_are_the_communes_sharing_a_border(warehouse) -> None:
+    communes = outlines(warehouse, "commune")
+    listed = {
+        (a, b): km
+        for a, b, km in warehouse.execute(
+            "select code_territoire, code_voisin, frontiere_km from marts.territoires__voisins "
+            "where niveau = 'commune'"
+        ).fetchall()
+    }
+    expected = {}
+    for (a, ga), (b, gb) in itertools.permutations(communes.items(), 2):
+        shared = shapely.intersection(ga.boundary, gb.boundary)
+        if shared.length > 0:
+            projected = project(shapely.from_wkb([shapely.to_wkb(shared)]), [a[:2]])
+            expected[(a, b)] = float(shapely.length(projected[0])) / 1000
+    assert len(expected) > 40
+    assert set(listed) == set(expected)
+    for pair, km in expected.items():
+        assert listed[pair] == pytest.approx(km, abs=1e-3), pair
+    # the grid's step is about 5.5 km: a border between two cells is a few km at most
+    assert 0 < max(listed.values()) < 12
+
+
+def test_neighbouring_epcis_and_custom_territories(warehouse) -> None:
+    rows = warehouse.execute(
+        "select niveau, code_territoire, code_voisin from marts.territoires__voisins "
+        "where niveau in ('epci', 'pays', 'departement')"
+    ).fetchall()
+    # the three Ain EPCI are bands of ten communes; the Ain, the Rhône and Corsica do not touch
+    assert sorted(rows) == [
+        ("epci", "200999901", "200999902"),
+        ("epci", "200999902", "200999901"),
+        ("epci", "200999902", "200999903"),
+        ("epci", "200999903", "200999902"),
+        ("pays", "PAYS-NORD", "PAYS-SUD"),
+        ("pays", "PAYS-SUD", "PAYS-NORD"),
+    ]

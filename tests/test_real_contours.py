@@ -129,3 +129,16 @@ def test_communes_of_other_departements_are_counted_without_outline(real_contour
         "from marts.territoires__contours where niveau = 'departement' and code_territoire = '87'"
     ).fetchone()
     assert row[0] == row[1] > 100 and row[2]
+
+
+def test_every_creuse_commune_has_neighbours(real_contours):
+    rows = real_contours.execute(
+        "select code_territoire, code_voisin, frontiere_km from marts.territoires__voisins "
+        "where niveau = 'commune'"
+    ).fetchall()
+    pairs = {(a, b) for a, b, _ in rows}
+    assert {a for a, _ in pairs} == creuse_2026()
+    assert all((b, a) in pairs for a, b in pairs)
+    # a commune of the Creuse (about 22 km² on average) has five or six neighbours
+    assert 4.5 < len(pairs) / len(creuse_2026()) < 7
+    assert all(0 < km < 60 for *_, km in rows)
