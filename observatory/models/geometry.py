@@ -5,9 +5,10 @@ offline), so the few operations the outline models need are Python scalar functi
 (WGS84 longitude/latitude) computed with shapely, called row by row (pyarrow, which vectorised
 functions need, is not a dependency of the package; the outlines are tens of thousands of rows
 at most). They are registered by `Project.prepare`, so `observatory build` and Dagster runs
-both have them; the models that call them (`int_cog__contours_communes`, `marts.territoires__contours`,
-`marts.territoires__voisins`) cannot run in a bare DuckDB CLI. This module's text enters every
-model's fingerprint (`CONTEXT`, see models.project): changing a function rebuilds the models.
+both have them; the models that call them (`int_cog__contours_communes`,
+`marts.territoires__contours`, `marts.territoires__voisins`) cannot run in a bare DuckDB CLI.
+This module's text enters every model's fingerprint (`CONTEXT`, see models.project): changing
+a function rebuilds the models.
 
 Areas and lengths are measured in a projection, never in degrees: Lambert-93 for metropolitan
 France and Corsica, the UTM zone each overseas département publishes in
