@@ -29,15 +29,34 @@ YS = 12655612.0499
 LON0 = math.radians(3.0)
 
 
-def lambert93(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(LAMBERT_X, LAMBERT_Y) in whole metres (int64) of WGS84 points, in degrees."""
+UTM_ZONES: dict[str, tuple[int, bool]] = {
+    "971": (20, False),  # Guadeloupe, RGAF09 / UTM 20N
+    "972": (20, False),  # Martinique, RGAF09 / UTM 20N
+    "973": (22, False),  # Guyane, RGFG95 / UTM 22N
+    "974": (40, True),  # La Réunion, RGR92 / UTM 40S
+    "976": (38, True),  # Mayotte, RGM04 / UTM 38S
+}
+"""Overseas département -> (UTM zone, southern hemisphere): the projection each one publishes.
+Metropolitan France and Corsica use Lambert-93."""
+
+
+def _metres(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.floor(x + 0.5).astype(np.int64), np.floor(y + 0.5).astype(np.int64)
+
+
+def lambert93_exact(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lambert-93 (x, y) in metres, unrounded: for areas and lengths, where rounding every
+    vertex to the metre would add noise."""
     phi = np.radians(lat)
     isometric = np.arctanh(np.sin(phi)) - E * np.arctanh(E * np.sin(phi))
     radius = C * np.exp(-N * isometric)
     gamma = N * (np.radians(lon) - LON0)
-    x = XS + radius * np.sin(gamma)
-    y = YS - radius * np.cos(gamma)
-    return np.floor(x + 0.5).astype(np.int64), np.floor(y + 0.5).astype(np.int64)
+    return XS + radius * np.sin(gamma), YS - radius * np.cos(gamma)
+
+
+def lambert93(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(LAMBERT_X, LAMBERT_Y) in whole metres (int64) of WGS84 points, in degrees."""
+    return _metres(*lambert93_exact(lat, lon))
 
 
 def lambert93_point(latitude: float, longitude: float) -> tuple[int, int]:
@@ -47,7 +66,15 @@ def lambert93_point(latitude: float, longitude: float) -> tuple[int, int]:
 
 
 def utm(lat: np.ndarray, lon: np.ndarray, zone: int, south: bool) -> tuple[np.ndarray, np.ndarray]:
-    """UTM on GRS80 (the overseas RGAF09/RGFG95/RGR92/RGM04 projections), Snyder's series."""
+    """UTM on GRS80 in whole metres (int64), as the overseas BPE coordinates are published."""
+    return _metres(*utm_exact(lat, lon, zone, south))
+
+
+def utm_exact(
+    lat: np.ndarray, lon: np.ndarray, zone: int, south: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """UTM on GRS80 (the overseas RGAF09/RGFG95/RGR92/RGM04 projections), Snyder's series,
+    in metres, unrounded."""
     a, f, k0 = 6378137.0, 1 / 298.257222101, 0.9996
     e2 = f * (2 - f)
     ep2 = e2 / (1 - e2)
@@ -80,7 +107,7 @@ def utm(lat: np.ndarray, lon: np.ndarray, zone: int, south: bool) -> tuple[np.nd
     )
     if south:
         y = y + 10_000_000
-    return np.floor(x + 0.5).astype(np.int64), np.floor(y + 0.5).astype(np.int64)
+    return x, y
 
 
 def degrees_text(value: float) -> str:
