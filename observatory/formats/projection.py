@@ -11,8 +11,9 @@ rounded to the metre, with IGN's formulas on the GRS80 ellipsoid:
     x = xs + R * sin(gamma)          y = ys - R * cos(gamma)
 
 The overseas départements publish their own UTM projection instead (RGAF09, RGFG95, RGR92,
-RGM04, all on GRS80). The formulas live here once: the pipeline checks that it projects the
-published coordinates back exactly, so every generator must round the same way.
+RGM04, all on GRS80), zone by zone in OVERSEAS_UTM. The formulas live here once: the pipeline
+checks that it projects the published coordinates back exactly, so every generator must round the
+same way; the report's maps (analysis/maps.py) draw with the same projections.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ C = 11754255.4261
 XS = 700000.0
 YS = 12655612.0499
 LON0 = math.radians(3.0)
+
+OVERSEAS_UTM: dict[str, tuple[int, bool, tuple[float, float, float, float]]] = {
+    # département -> (UTM zone, south, box (lat min, lat max, lon min, lon max) of the territory)
+    "971": (20, False, (15.8, 16.6, -61.9, -60.9)),  # Guadeloupe, RGAF09 / UTM 20N
+    "972": (20, False, (14.3, 14.9, -61.3, -60.7)),  # Martinique, RGAF09 / UTM 20N
+    "973": (22, False, (2.1, 5.8, -54.7, -51.5)),  # Guyane, RGFG95 / UTM 22N
+    "974": (40, True, (-21.4, -20.8, 55.2, 55.9)),  # La Réunion, RGR92 / UTM 40S
+    "976": (38, True, (-13.1, -12.6, 45.0, 45.3)),  # Mayotte, RGM04 / UTM 38S
+}
+"""The projection of each overseas département (Lambert-93 everywhere else, Corsica included)."""
 
 
 def lambert93(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,3 +98,22 @@ def degrees_text(value: float) -> str:
     """A WGS84 coordinate as the BPE writes it: at most 5 decimals, trailing zeros dropped."""
     text = f"{value:.5f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def overseas_departement(latitude: float, longitude: float) -> str | None:
+    """The overseas département whose box holds this WGS84 point, None in metropolitan France."""
+    for code, (_, _, (lat_min, lat_max, lon_min, lon_max)) in OVERSEAS_UTM.items():
+        if lat_min <= latitude <= lat_max and lon_min <= longitude <= lon_max:
+            return code
+    return None
+
+
+def project(
+    lat: np.ndarray, lon: np.ndarray, departement: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whole metres in the département's official projection: its UTM zone overseas
+    (OVERSEAS_UTM), Lambert-93 otherwise (and for None)."""
+    if departement in OVERSEAS_UTM:
+        zone, south, _ = OVERSEAS_UTM[departement]
+        return utm(lat, lon, zone, south)
+    return lambert93(lat, lon)
