@@ -152,8 +152,8 @@ def classify(
     palette: str = "YlOrRd",
 ) -> Classification:
     """Classes of `values` by `scheme` (`quantiles` or `natural breaks`), at most `k` of them and
-    never more than there are distinct values; a break at `threshold.value` when values lie on
-    both sides of it (values below it form their own classes). Each class spans the values it
+    never more than there are distinct values; a break at `threshold.value` (values below it form
+    their own classes, named by the threshold in the legend). Each class spans the values it
     holds (lower = its smallest, upper = its largest). Missing values get no class."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}: quantiles or natural breaks")
@@ -181,8 +181,6 @@ def classify(
             split.extend(g for g in (low, high) if g)
         groups = split
         below = {i for i, g in enumerate(groups) if g[-1] < threshold.value}
-        if not below or len(below) == len(groups):
-            below = set()  # every value on one side: the threshold splits nothing
     colours = class_colours(palette, len(groups))
     classes = tuple(
         MapClass(g[0], g[-1], len(g), colours[i], i in below) for i, g in enumerate(groups)
