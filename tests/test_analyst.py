@@ -599,6 +599,7 @@ def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci,
         legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)
         assert '<li class="classe">' in legend and "classe" in legend, name
         assert "Source : " in figure and "Licence" in figure, name
+        assert "fond : Contours administratifs des communes" in figure, name  # outlines credited
     apl = dict(
         published.execute(
             "select code_territoire, apl_mg from marts.sante__accessibilite_mg "

@@ -23,6 +23,8 @@ from observatory.analysis.queries import run_query
 from observatory.warehouse import table_exists
 
 CONTOURS = "marts.territoires__contours"
+CONTOURS_DATASET = "etalab_contours_communes"
+"""The catalog's dataset of the outlines, credited under every map."""
 SERVICES_CARTES = ("D265", "D307")
 """Regroupements always mapped: médecin généraliste, pharmacie (BPE codes)."""
 NB_MANQUANTS = 3
