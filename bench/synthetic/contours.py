@@ -11,15 +11,14 @@ takes its city's own cell, so the arrondissements tile their city). Drawn once p
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import shapely
-import shapely.geometry
 
 from bench.synthetic.geography import Geography
 from bench.synthetic.world import World
+from observatory.formats.geojson import feature_collection
 from observatory.formats.names import libelle
 
 MARGIN_DEG = 0.08
@@ -86,14 +85,6 @@ def _outlines(geo: Geography, cells: np.ndarray, year: int) -> dict[str, shapely
     return found
 
 
-def _rounded(value: object) -> object:
-    if isinstance(value, float):
-        return round(value, DECIMALS)
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def contours_communes(world: World, millesime: int, target: Path) -> None:
     """`communes-1000m.geojson` of `millesime`: communes then arrondissements, by code."""
     geo = world.geo
@@ -126,22 +117,7 @@ def contours_communes(world: World, millesime: int, target: Path) -> None:
                 "commune": str(geo.code[parent]),
             }
         )
-    features = []
-    for properties in sorted(entries, key=lambda p: str(p["code"])):
-        geometry = shapely.geometry.mapping(outlines[str(properties["code"])])
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": geometry["type"],
-                    "coordinates": _rounded(geometry["coordinates"]),
-                },
-                "properties": properties,
-            }
-        )
-    text = json.dumps(
-        {"type": "FeatureCollection", "features": features},
-        ensure_ascii=False,
-        separators=(",", ":"),
+    ordered = sorted(entries, key=lambda p: str(p["code"]))
+    target.write_bytes(
+        feature_collection(((p, outlines[str(p["code"])]) for p in ordered), DECIMALS)
     )
-    target.write_text(text, encoding="utf-8")
