@@ -406,7 +406,8 @@ def test_report_is_one_self_contained_page(capsys, sample_build, published, epci
     assert str(output) in out
     html = output.read_text(encoding="utf-8")
     # nothing fetched from anywhere: no link, no external script or image, no CSS import
-    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\(", html)
+    # (`url(#...)`: a pattern of the same SVG, the maps' hatching for missing values)
+    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\((?!#)", html)
     # the only addresses: the SVG namespace, and the credits' links (a link fetches nothing)
     credited = {
         url
@@ -419,7 +420,11 @@ def test_report_is_one_self_contained_page(capsys, sample_build, published, epci
     assert [a for a in addresses if a not in credited] == ["http://www.w3.org/2000/svg"] * len(
         re.findall("<svg", html)
     )
-    declared = {k: int(v) for k, v in re.findall(r'data-chart="([^"]+)" data-marks="(\d+)"', html)}
+    declared = {
+        k: int(v)
+        for k, v in re.findall(r'data-chart="([^"]+)" data-marks="(\d+)"', html)
+        if not k.startswith("carte-")  # the maps: test_report_maps_in_headless_chromium
+    }
     assert declared.pop("ages") > 0
     assert declared == expected_marks(published, epci)
     assert (
@@ -537,6 +542,84 @@ def test_report_shows_the_producers_and_licences_in_headless_chromium(
         assert html.unescape(link[0]) == url and link[1] == licence
 
 
+def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci, tmp_path):
+    """Each map of the EPCI's report is laid out with one shape per member commune, each with
+    its value in a title (the APL's checked against the mart), and a legend; the locator map
+    shows the EPCI's communes among those of its département; the console stays silent."""
+    settings, _ = sample_build
+    page = tmp_path / "rapport.html"
+    code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
+    assert code == 0, err
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\((?!#)", text)
+    assert text.count("<svg") == len(re.findall('xmlns="http://www.w3.org/2000/svg"', text))
+    dom, console = chromium_dom(page, tmp_path)
+    assert console == [], console
+    assert "data-erreur" not in re.search(r"<html[^>]*>", dom).group(0)
+    members = dict(
+        published.execute(
+            "select tc.code_commune, ter.libelle from marts.territoires__communes as tc "
+            "join marts.territoires as ter on ter.niveau = 'commune' "
+            "and ter.code_territoire = tc.code_commune "
+            "where tc.niveau = 'epci' and tc.code_territoire = ?",
+            [epci],
+        ).fetchall()
+    )
+    departement_communes = published.execute(
+        "select count(*) from marts.territoires__communes as tc where tc.niveau = 'departement' "
+        "and tc.code_territoire = (select ter.code_departement from marts.territoires as ter "
+        "where ter.niveau = 'commune' and ter.code_territoire = ?)",
+        [min(members)],
+    ).fetchall()[0][0]
+    figures = dict(
+        re.findall(r'<figure class="carte[^"]*" data-carte="([^"]+)">(.*?)</figure>', dom, re.S)
+    )
+    maps = {k: v for k, v in figures.items() if k != "carte-situation"}
+    assert {
+        "carte-distance-D265",
+        "carte-distance-D307",
+        "carte-apl_mg",
+        "carte-part_75_ans_et_plus",
+        "carte-variation_population",
+    } <= set(maps)
+    for name, figure in figures.items():
+        svg = dict(re.findall(r'([\w-]+)="([^"]*)"', re.search(r"<svg ([^>]*)>", figure).group(1)))
+        width, height = (int(n) for n in svg["data-size"].split("x"))
+        assert width > 100 and height > 20, name
+        assert int(svg["data-rendered"]) == int(svg["data-marks"]), name
+        shapes = re.findall(
+            r'<path class="mark zone[^"]*" data-code="([^"]+)"[^>]*><title>', figure
+        )
+        assert len(shapes) == int(svg["data-marks"]), name
+        if name == "carte-situation":  # among the communes of the EPCI's département
+            assert figure.count("zone dedans") == len(members)
+            assert len(shapes) == departement_communes
+            continue
+        assert sorted(shapes) == sorted(members), name
+        legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)
+        assert '<li class="classe">' in legend and "classe" in legend, name
+        assert "Source : " in figure and "Licence" in figure, name
+        assert "fond : Contours administratifs des communes" in figure, name  # outlines credited
+    apl = dict(
+        published.execute(
+            "select code_territoire, apl_mg from marts.sante__accessibilite_mg "
+            "where niveau = 'commune' and millesime = (select max(millesime) "
+            "from marts.sante__accessibilite_mg)"
+        ).fetchall()
+    )
+    titles = dict(
+        re.findall(r'data-code="([^"]+)"[^>]*><title>([^<]*)</title>', maps["carte-apl_mg"])
+    )
+    for code, name in members.items():
+        value = (
+            "donnée absente"
+            if apl.get(code) is None
+            else f"{french(apl[code], 2)} consultations/an/hab."
+        )
+        assert html.unescape(titles[code]) == f"{name} : {value}", code
+    assert "sous-dense &lt; 2,5" in maps["carte-apl_mg"]
+
+
 def test_readme_example_queries_run_on_the_sample(published):
     """Every SQL example of the README's section for analysts runs and answers something."""
     readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
@@ -545,3 +628,41 @@ def test_readme_example_queries_run_on_the_sample(published):
     assert 4 <= len(queries) <= 6
     for query in queries:
         assert published.execute(query.strip().rstrip(";")).fetchall(), query
+
+
+def test_a_departement_is_located_in_its_region_and_a_commune_mapped_alone(
+    capsys, sample_build, published, tmp_path
+):
+    settings, _ = sample_build
+    figures = {}
+    for code, niveau in (("01", "departement"), ("01905", "commune")):
+        page = tmp_path / f"{niveau}.html"
+        status, _, err = run(capsys, settings, "report", code, "--niveau", niveau, "-o", str(page))
+        assert status == 0, err
+        figures[niveau] = dict(
+            re.findall(
+                r'<figure class="carte[^"]*" data-carte="([^"]+)">(.*?)</figure>',
+                page.read_text(encoding="utf-8"),
+                re.S,
+            )
+        )
+    situation = figures["departement"]["carte-situation"]
+    region = published.execute(
+        "select code_territoire from marts.territoires where niveau = 'departement' and "
+        "code_region = (select code_region from marts.territoires where niveau = 'departement' "
+        "and code_territoire = '01') order by 1"
+    ).fetchall()
+    assert sorted(re.findall(r'data-code="([^"]+)"', situation)) == [c for (c,) in region]
+    assert situation.count("zone dedans") == 1
+    communes = published.execute(
+        "select count(*) from marts.territoires__communes "
+        "where niveau = 'departement' and code_territoire = '01'"
+    ).fetchall()[0][0]
+    apl = figures["departement"]["carte-apl_mg"]
+    assert apl.count('class="mark zone"') == communes > 20
+    # one commune: one shape, one class, and the locator among its département's communes
+    alone = figures["commune"]
+    assert alone["carte-apl_mg"].count('class="mark zone"') == 1
+    assert "1 classe, quantiles" in alone["carte-apl_mg"]
+    assert alone["carte-situation"].count("zone dedans") == 1
+    assert alone["carte-situation"].count('class="mark zone') == communes

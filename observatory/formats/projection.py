@@ -12,7 +12,8 @@ rounded to the metre, with IGN's formulas on the GRS80 ellipsoid:
 
 The overseas départements publish their own UTM projection instead (RGAF09, RGFG95, RGR92,
 RGM04, all on GRS80). The formulas live here once: the pipeline checks that it projects the
-published coordinates back exactly, so every generator must round the same way.
+published coordinates back exactly, so every generator must round the same way; the maps
+(analysis/maps.py) draw with the same projections (`project`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ UTM_ZONES: dict[str, tuple[int, bool]] = {
 }
 """Overseas département -> (UTM zone, southern hemisphere): the projection each one publishes.
 Metropolitan France and Corsica use Lambert-93."""
+
+OVERSEAS_BOXES: dict[str, tuple[float, float, float, float]] = {
+    # département -> (lat min, lat max, lon min, lon max) of the territory, in WGS84 degrees
+    "971": (15.8, 16.6, -61.9, -60.9),
+    "972": (14.3, 14.9, -61.3, -60.7),
+    "973": (2.1, 5.8, -54.7, -51.5),
+    "974": (-21.4, -20.8, 55.2, 55.9),
+    "976": (-13.1, -12.6, 45.0, 45.3),
+}
+"""Where each overseas département lies: which UTM zone a point (a map's outlines) belongs to."""
 
 
 def _metres(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,3 +125,22 @@ def degrees_text(value: float) -> str:
     """A WGS84 coordinate as the BPE writes it: at most 5 decimals, trailing zeros dropped."""
     text = f"{value:.5f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def overseas_departement(latitude: float, longitude: float) -> str | None:
+    """The overseas département whose box holds this WGS84 point, None in metropolitan France."""
+    for code, (lat_min, lat_max, lon_min, lon_max) in OVERSEAS_BOXES.items():
+        if lat_min <= latitude <= lat_max and lon_min <= longitude <= lon_max:
+            return code
+    return None
+
+
+def project(
+    lat: np.ndarray, lon: np.ndarray, departement: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Metres (unrounded) in the département's official projection: its UTM zone overseas
+    (UTM_ZONES), Lambert-93 otherwise (and for None). The report's maps draw with it."""
+    if departement in UTM_ZONES:
+        zone, south = UTM_ZONES[departement]
+        return utm_exact(lat, lon, zone, south)
+    return lambert93_exact(lat, lon)
