@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import jinja2
 from markupsafe import Markup
@@ -75,6 +76,29 @@ class Card:
     value: str
     label: str
     lines: tuple[CardLine, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link of a site page's navigation; `href` is empty for a territory without a page (its
+    name is then shown as text: a site never links to a page it did not write)."""
+
+    label: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What turns a report into a page of the static site (site.py): the relative path to the
+    site's root (`../`), where the shared `site.css` and `site.js` are, and the links to the
+    index, the parents, the children (grouped by level) and the neighbours of the territory
+    (`None` when the published edition has no neighbours table: `no_neighbours` says so)."""
+
+    root: str
+    parents: tuple[Link, ...] = ()
+    children: tuple[tuple[str, tuple[Link, ...]], ...] = ()
+    neighbours: tuple[Link, ...] | None = None
+    no_neighbours: str = ""
 
 
 @cache
@@ -324,8 +348,14 @@ def _tables(profile: Profile) -> dict[str, list[list[str]]]:
     }
 
 
-def render_html(profile: Profile, generated_at: dt.datetime | None = None) -> str:
-    """The profile as one HTML page with inline CSS, inline SVG charts and no external link."""
+def render_html(
+    profile: Profile,
+    generated_at: dt.datetime | None = None,
+    site: Navigation | None = None,
+) -> str:
+    """The profile as one HTML page with inline CSS, inline SVG charts and no external link; with
+    `site`, a page of the static site instead: the site's shared stylesheet and script linked
+    (not inlined) and a navigation block to the other pages."""
     ter = profile.territory
     refs = profile.references
     series = _series(refs)
@@ -377,6 +407,7 @@ def render_html(profile: Profile, generated_at: dt.datetime | None = None) -> st
             web=("https://", "http://"),
             generated=(generated_at or dt.datetime.now()).strftime("%d/%m/%Y %H:%M"),
             format_value=format_value,
+            site=site,
         )
     )
     return page.rstrip("\n") + "\n"
@@ -387,3 +418,12 @@ def _safe(value: object) -> object:
     if isinstance(value, list):
         return [(label, Markup(svg)) for label, svg in value]
     return Markup(value)
+
+
+def site_assets() -> tuple[str, str]:
+    """(site.css, site.js): the report's own style and script, shared by every page of the site,
+    followed by the site's additions (its navigation, the index's search box and maps)."""
+    folder = resources.files("observatory.analysis") / "templates"
+    css = [(folder / name).read_text(encoding="utf-8") for name in ("report.css", "site.css")]
+    js = [(folder / name).read_text(encoding="utf-8") for name in ("report.js", "site.js")]
+    return "\n".join(css), "\n".join(js)
