@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-FileFormat = Literal["csv", "zip", "xlsx", "parquet", "json"]
+FileFormat = Literal["csv", "zip", "xlsx", "parquet", "json", "geojson"]
 MemberFormat = Literal["csv", "xlsx", "parquet", "json"]
 
 _IDENTIFIER = r"^[a-z][a-z0-9_]*$"

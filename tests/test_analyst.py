@@ -17,9 +17,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from observatory.analysis.map_data import load_map_data
 from observatory.analysis.profile import LIBELLES_PRODUCTEURS, Profile, load_profile
+from observatory.analysis.report import render_html
 from observatory.cli import main
+from observatory.warehouse import table_exists
 from tests.conftest import REPOSITORY
+from tests.contours_support import TABLE as CONTOURS
+from tests.contours_support import add_box_contours
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -406,7 +411,8 @@ def test_report_is_one_self_contained_page(capsys, sample_build, published, epci
     assert str(output) in out
     html = output.read_text(encoding="utf-8")
     # nothing fetched from anywhere: no link, no external script or image, no CSS import
-    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\(", html)
+    # (`url(#...)`: a pattern of the same SVG, the maps' hatching for missing values)
+    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\((?!#)", html)
     # the only addresses: the SVG namespace, and the credits' links (a link fetches nothing)
     credited = {
         url
@@ -419,7 +425,11 @@ def test_report_is_one_self_contained_page(capsys, sample_build, published, epci
     assert [a for a in addresses if a not in credited] == ["http://www.w3.org/2000/svg"] * len(
         re.findall("<svg", html)
     )
-    declared = {k: int(v) for k, v in re.findall(r'data-chart="([^"]+)" data-marks="(\d+)"', html)}
+    declared = {
+        k: int(v)
+        for k, v in re.findall(r'data-chart="([^"]+)" data-marks="(\d+)"', html)
+        if not k.startswith("carte-")  # the maps: test_report_maps_in_headless_chromium
+    }
     assert declared.pop("ages") > 0
     assert declared == expected_marks(published, epci)
     assert (
@@ -535,6 +545,92 @@ def test_report_shows_the_producers_and_licences_in_headless_chromium(
         assert row[1:] == [title, millesimes, licence], row
         assert row[0] == LIBELLES_PRODUCTEURS[producer]
         assert html.unescape(link[0]) == url and link[1] == licence
+
+
+def map_report_page(capsys, sample_build, published, epci: str, tmp_path: Path) -> Path:
+    """The EPCI's report with its maps: `observatory report` when the published file has the
+    communes' outlines, else rendered from a copy of it given box outlines
+    (tests/contours_support.py)."""
+    page = tmp_path / "rapport.html"
+    if table_exists(published, CONTOURS):
+        settings, _ = sample_build
+        code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
+        assert code == 0, err
+        return page
+    settings, _ = sample_build
+    copy = tmp_path / "published.duckdb"
+    shutil.copy(settings.published_path, copy)
+    add_box_contours(copy)
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        profile = load_profile(con, epci, "epci")
+        page.write_text(render_html(profile, map_data=load_map_data(con, profile)), "utf-8")
+    finally:
+        con.close()
+    return page
+
+
+def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci, tmp_path):
+    """Each map of the EPCI's report is laid out with one shape per member commune, each with
+    its value in a title (the APL's checked against the mart), and a legend; the locator map
+    shows the EPCI's communes among those of its département; the console stays silent."""
+    page = map_report_page(capsys, sample_build, published, epci, tmp_path)
+    text = page.read_text(encoding="utf-8")
+    assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\((?!#)", text)
+    assert text.count("<svg") == len(re.findall('xmlns="http://www.w3.org/2000/svg"', text))
+    dom, console = chromium_dom(page, tmp_path)
+    assert console == [], console
+    assert "data-erreur" not in re.search(r"<html[^>]*>", dom).group(0)
+    members = dict(
+        published.execute(
+            "select tc.code_commune, ter.libelle from marts.territoires__communes as tc "
+            "join marts.territoires as ter on ter.niveau = 'commune' "
+            "and ter.code_territoire = tc.code_commune "
+            "where tc.niveau = 'epci' and tc.code_territoire = ?",
+            [epci],
+        ).fetchall()
+    )
+    figures = dict(
+        re.findall(r'<figure class="carte[^"]*" data-carte="([^"]+)">(.*?)</figure>', dom, re.S)
+    )
+    maps = {k: v for k, v in figures.items() if k != "carte-situation"}
+    assert {
+        "carte-distance-D265",
+        "carte-distance-D307",
+        "carte-apl_mg",
+        "carte-part_75_ans_et_plus",
+        "carte-variation_population",
+    } <= set(maps)
+    for name, figure in figures.items():
+        svg = dict(re.findall(r'([\w-]+)="([^"]*)"', re.search(r"<svg ([^>]*)>", figure).group(1)))
+        width, height = (int(n) for n in svg["data-size"].split("x"))
+        assert width > 100 and height > 20, name
+        assert int(svg["data-rendered"]) == int(svg["data-marks"]), name
+        shapes = re.findall(
+            r'<path class="mark zone[^"]*" data-code="([^"]+)"[^>]*><title>', figure
+        )
+        assert len(shapes) == int(svg["data-marks"]), name
+        if name == "carte-situation":
+            assert figure.count("zone dedans") == len(members)
+            continue
+        assert sorted(shapes) == sorted(members), name
+        legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)
+        assert '<li class="classe">' in legend and "classe" in legend, name
+        assert "Source : " in figure and "Licence" in figure, name
+    apl = dict(
+        published.execute(
+            "select code_territoire, apl_mg from marts.sante__accessibilite_mg "
+            "where niveau = 'commune' and millesime = (select max(millesime) "
+            "from marts.sante__accessibilite_mg)"
+        ).fetchall()
+    )
+    titles = dict(
+        re.findall(r'data-code="([^"]+)"[^>]*><title>([^<]*)</title>', maps["carte-apl_mg"])
+    )
+    for code, name in members.items():
+        value = "donnée absente" if apl.get(code) is None else french(apl[code], 2)
+        assert html.unescape(titles[code]) == f"{name} : {value}", code
+    assert "sous-dense &lt; 2,5" in maps["carte-apl_mg"]
 
 
 def test_readme_example_queries_run_on_the_sample(published):

@@ -114,7 +114,10 @@ def test_real_catalog_every_millesime_has_a_format(catalog: Catalog) -> None:
     for dataset in catalog:
         for year in dataset.years:
             options = dataset.read_options(year)
-            assert options.format in ("csv", "zip", "xlsx", "parquet", "json"), (dataset.id, year)
+            assert options.format in ("csv", "zip", "xlsx", "parquet", "json", "geojson"), (
+                dataset.id,
+                year,
+            )
 
 
 # --- broken entries -----------------------------------------------------------------------------

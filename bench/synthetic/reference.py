@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from observatory.formats.projection import OVERSEAS_BOXES, UTM_ZONES
+
 
 class RefDepartement(NamedTuple):
     code: str
@@ -176,11 +178,13 @@ CITY_SHARE = {"75": 1.0, "69": 0.27, "13": 0.42}
 OVERSEAS: dict[str, tuple[str, str, int, bool, tuple[float, float, float, float]]] = {
     # département -> (UU/AAV letter code, EPSG of LAMBERT_X/Y, UTM zone, south, box
     # (lat min, lat max, lon min, lon max) the pipeline accepts as that territory)
-    "971": ("9A", "5490", 20, False, (15.8, 16.6, -61.9, -60.9)),
-    "972": ("9B", "5490", 20, False, (14.3, 14.9, -61.3, -60.7)),
-    "973": ("9C", "2972", 22, False, (2.1, 5.8, -54.7, -51.5)),
-    "974": ("9D", "2975", 40, True, (-21.4, -20.8, 55.2, 55.9)),
-    "976": ("9F", "4471", 38, True, (-13.1, -12.6, 45.0, 45.3)),
+    # (the UTM zones and boxes are observatory.formats.projection's: written once, shared with
+    # the pipeline and the maps)
+    "971": ("9A", "5490", *UTM_ZONES["971"], OVERSEAS_BOXES["971"]),
+    "972": ("9B", "5490", *UTM_ZONES["972"], OVERSEAS_BOXES["972"]),
+    "973": ("9C", "2972", *UTM_ZONES["973"], OVERSEAS_BOXES["973"]),
+    "974": ("9D", "2975", *UTM_ZONES["974"], OVERSEAS_BOXES["974"]),
+    "976": ("9F", "4471", *UTM_ZONES["976"], OVERSEAS_BOXES["976"]),
 }
 METROPOLE_BOX = (41.3, 51.2, -5.3, 9.7)
 """Metropolitan France's bounding box as the pipeline checks BPE points (degrees)."""

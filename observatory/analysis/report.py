@@ -25,7 +25,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup
 
-from observatory.analysis import charts
+from observatory.analysis import charts, maps
 from observatory.analysis.formatting import (
     CREDITS_TITLE,
     NO_AGES,
@@ -37,6 +37,7 @@ from observatory.analysis.formatting import (
     services,
     sources_line,
 )
+from observatory.analysis.map_data import MapData
 from observatory.analysis.profile import (
     LIBELLES_GAMMES,
     TRANCHES_AGE,
@@ -348,12 +349,67 @@ def _tables(profile: Profile) -> dict[str, list[list[str]]]:
     }
 
 
+def _licence(profile: Profile, producer: str) -> str:
+    """The licence of the producer's data, as meta.sources names it."""
+    return next((c.licence for c in profile.sources if c.producer == producer), "")
+
+
+def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
+    """The locator map and one choropleth per indicator of `data` (drawn and escaped by
+    maps.py), with each map's sentence on how to read it."""
+    if data is None:
+        return {"locator": None, "maps": []}
+    ter = profile.territory
+    locator = None
+    if data.locator is not None:
+        locator = maps.locator(
+            "carte-situation",
+            [maps.Shape(s.code, s.name, s.geometry) for s in data.locator.shapes],
+            data.locator.outline,
+            f"{ter.nom} dans {data.locator.context}",
+            inside=[s.inside for s in data.locator.shapes],
+            context_label=f"{ter.nom} (en bleu) dans {data.locator.context}.",
+        )
+    drawn = []
+    for indicator in data.indicators:
+        shapes = [
+            maps.Shape(c.code, c.name, c.geometry, value)
+            for c, value in zip(data.communes, indicator.values, strict=True)
+            if c.geometry is not None
+        ]
+        if not shapes:
+            continue
+        threshold = (
+            maps.Threshold(
+                indicator.threshold,
+                f"sous-dense < {format_value(indicator.threshold, 'densite')}",
+            )
+            if indicator.threshold is not None
+            else None
+        )
+        svg = maps.choropleth(
+            f"carte-{indicator.code}",
+            shapes,
+            indicator.label,
+            indicator.unit,
+            scheme=indicator.scheme,
+            palette=indicator.palette,
+            threshold=threshold,
+            source=indicator.source,
+            licence=_licence(profile, indicator.producer),
+        )
+        drawn.append((indicator.label, Markup(svg), indicator.reading))
+    return {"locator": Markup(locator) if locator else None, "maps": drawn}
+
+
 def render_html(
     profile: Profile,
     generated_at: dt.datetime | None = None,
+    map_data: MapData | None = None,
     site: Navigation | None = None,
 ) -> str:
-    """The profile as one HTML page with inline CSS, inline SVG charts and no external link; with
+    """The profile as one HTML page with inline CSS, inline SVG charts and no external link;
+    with `map_data` (map_data.load_map_data), its locator map and maps of its communes; with
     `site`, a page of the static site instead: the site's shared stylesheet and script linked
     (not inlined) and a navigation block to the other pages."""
     ter = profile.territory
@@ -408,6 +464,9 @@ def render_html(
             generated=(generated_at or dt.datetime.now()).strftime("%d/%m/%Y %H:%M"),
             format_value=format_value,
             site=site,
+            cartes=_maps(profile, map_data),
+            map_data=map_data,
+            map_css=Markup(maps.MAP_CSS),
         )
     )
     return page.rstrip("\n") + "\n"
@@ -425,5 +484,6 @@ def site_assets() -> tuple[str, str]:
     followed by the site's additions (its navigation, the index's search box and maps)."""
     folder = resources.files("observatory.analysis") / "templates"
     css = [(folder / name).read_text(encoding="utf-8") for name in ("report.css", "site.css")]
+    css.insert(1, maps.MAP_CSS.strip("\n"))
     js = [(folder / name).read_text(encoding="utf-8") for name in ("report.js", "site.js")]
     return "\n".join(css), "\n".join(js)

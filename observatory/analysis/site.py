@@ -391,7 +391,7 @@ def _render_chunk(
     """Render and write pages (run in a worker process for large sites); returns bytes written."""
     written = 0
     for profile, navigation, path in items:
-        html = render_html(profile, generated_at, navigation)
+        html = render_html(profile, generated_at, site=navigation)
         target = Path(output) / path
         target.write_text(html, encoding="utf-8")
         written += len(html.encode())

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from observatory.analysis.explore import UnknownTableError, describe_table, list_tables
+from observatory.analysis.map_data import load_map_data
 from observatory.analysis.profile import load_profile
 from observatory.analysis.report import render_html
 from observatory.analysis.site import (
@@ -85,6 +86,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """The diagnostic of one territory as one self-contained HTML page."""
     with published_reader(settings) as con:
         profile = load_profile(con, args.code, args.niveau, settings.sql_dir)
+        map_data = load_map_data(con, profile, settings.sql_dir)
     territory = profile.territory
     output = Path(args.output or f"profil_{territory.niveau}_{territory.code}.html")
     if not output.parent.is_dir():
@@ -94,7 +96,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
             f"{output} is a folder; give the report's file name, e.g. "
             f"-o {output / f'profil_{territory.niveau}_{territory.code}.html'}"
         )
-    output.write_text(render_html(profile), encoding="utf-8")
+    output.write_text(render_html(profile, map_data=map_data), encoding="utf-8")
     print(
         f"report of {territory.designation}: {output} ({output.stat().st_size // 1024} KB, "
         "self-contained: open it in any browser, offline)"

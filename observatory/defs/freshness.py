@@ -61,6 +61,9 @@ RHYTHMS: dict[str, Rhythm] = {
         "0 6 1 4 *",
         timedelta(days=90),
     ),
+    "etalab_contours_communes": _yearly(
+        "yearly, on the COG of the year, published some months after it"
+    ),
     # Published at the end of December: by 1 February, refreshed since early January.
     "insee_populations_reference": _yearly_by(
         "yearly, published at the end of December, in force on 1 January",

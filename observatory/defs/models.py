@@ -87,8 +87,8 @@ def build_sql_assets(
         settings = observatory.settings()
         with writer(settings) as con:
             project.prepare(con, settings)
-            macros = [m.text for m in project.macros]
-            for run in run_models(con, selected, macros, log=context.log.info):
+            context_texts = project.context_texts
+            for run in run_models(con, selected, context_texts, log=context.log.info):
                 yield dg.MaterializeResult(
                     asset_key=keys[run.model.table],
                     metadata={**table_metadata(run.description), "rebuilt": run.rebuilt},

@@ -12,7 +12,7 @@ from pathlib import Path
 from observatory.fetch.errors import NotDataError, message
 
 SNIFF_BYTES = 2048
-FORMATS = ("csv", "zip", "xlsx", "parquet", "json", "html")
+FORMATS = ("csv", "zip", "xlsx", "parquet", "json", "geojson", "html")
 """Formats `download` and `sniff` know how to check; anything else is a caller's typo."""
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -61,6 +61,9 @@ def _magic_problem(head: bytes, fmt: str) -> str | None:
     elif fmt == "json":
         if not _strip_bom_and_space(head).startswith((b"{", b"[")):
             return f"expected json data starting with '{{' or '[', found {_preview(head)}"
+    elif fmt == "geojson":  # published plain or gzipped (`.geojson.gz`)
+        if not head.startswith(_GZIP_MAGIC) and not _strip_bom_and_space(head).startswith(b"{"):
+            return f"expected geojson data (gzip or '{{'), found {_preview(head)}"
     elif fmt == "csv":
         if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC, _PARQUET_MAGIC, _GZIP_MAGIC)):
             return f"expected csv text, found a binary archive or parquet file {_preview(head)}"

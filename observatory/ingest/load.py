@@ -28,7 +28,7 @@ from observatory.ingest import IngestError
 from observatory.ingest.inputs import InputFile, download_folder, planned_inputs
 from observatory.ingest.unavailable import forget_failure, remember_failure, source_error
 from observatory.settings import Settings
-from observatory.sources import relation_sql
+from observatory.sources import raw_type, relation_sql
 from observatory.sources.columns import match_columns
 from observatory.sources.errors import ParseError
 from observatory.sources.tabular import read_file, release
@@ -150,7 +150,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
     wanted = [*dataset.raw_columns]
     types = {"millesime": "integer", "source_row": "bigint", "ingestion_id": "varchar"}
     if not table_exists(con, dataset.target_table):
-        columns = [f"{quote_identifier(c)} varchar" for c in wanted]
+        columns = [f"{quote_identifier(c)} {raw_type(dataset, c)}" for c in wanted]
         columns += [f"{c} {types[c]}" for c in LINEAGE_COLUMNS]
         con.execute(f"create table {dataset.target_table} ({', '.join(columns)})")
         return
@@ -158,7 +158,8 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> None:
     for column in wanted:
         if column not in present:
             con.execute(
-                f"alter table {dataset.target_table} add column {quote_identifier(column)} varchar"
+                f"alter table {dataset.target_table} "
+                f"add column {quote_identifier(column)} {raw_type(dataset, column)}"
             )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from observatory.catalog import Catalog
-from observatory.sample import annuaire, bpe, laposte, sante, territoires, zonages
+from observatory.sample import annuaire, bpe, contours, laposte, sante, territoires, zonages
 
 Writer = Callable[[int], bytes]
 
@@ -27,6 +27,7 @@ WRITERS: dict[str, Writer] = {
     "dgcl_epci_composition": zonages.epci_composition,
     "insee_appartenance_geo": zonages.appartenance_geo,
     "communes_centroides": zonages.communes_centroides,
+    "etalab_contours_communes": contours.contours_communes,
     "insee_population_ages": zonages.population_ages,
     "insee_bpe": bpe.bpe,
     "insee_bpe_nomenclature": bpe.bpe_nomenclature,

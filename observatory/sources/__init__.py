@@ -14,6 +14,7 @@ from observatory.catalog import Dataset
 from observatory.sources.annees import relation_annees_en_colonnes
 from observatory.sources.centroides import column_expressions_centroides
 from observatory.sources.columns import column_expressions
+from observatory.sources.contours import GEOMETRY_COLUMN, column_expressions_contours
 from observatory.sources.populations import column_expressions_populations
 from observatory.sources.tabular import FILE_TABLE
 from observatory.warehouse import quote_identifier
@@ -25,7 +26,18 @@ PARSERS: dict[str, ColumnExpressions] = {
     "tabular": column_expressions,
     "populations": column_expressions_populations,
     "centroides": column_expressions_centroides,
+    "contours": column_expressions_contours,
 }
+
+RAW_TYPES: dict[str, dict[str, str]] = {
+    "contours": {GEOMETRY_COLUMN: "blob"},
+}
+"""Raw columns that are not text, by family: an outline is WKB, kept as bytes."""
+
+
+def raw_type(dataset: Dataset, column: str) -> str:
+    """The DuckDB type of one raw column (text unless the family says otherwise)."""
+    return RAW_TYPES.get(dataset.parser, {}).get(column, "varchar")
 
 
 RELATIONS: dict[str, Relation] = {

@@ -341,6 +341,11 @@ def read_file(
         header_line, headers = _read_parquet(con, path, label, keep)
     elif file_format == "json":
         header_line = _read_json(con, path, label)
+    elif file_format == "geojson":
+        # imported here: the outline family reads through this module's protocol
+        from observatory.sources.contours import read_geojson
+
+        header_line = read_geojson(con, path, label)
     else:
         raise ParseError(f"{label}: {path.name}: cannot read format {file_format!r}")
     if headers is None:

@@ -13,6 +13,8 @@ window.onerror = function (message) {
       if (box.width > 0 || box.height > 0) { drawn++; }
     }
     charts[i].setAttribute('data-rendered', String(drawn));
+    var size = charts[i].getBoundingClientRect();
+    charts[i].setAttribute('data-size', Math.round(size.width) + 'x' + Math.round(size.height));
   }
   document.documentElement.setAttribute('data-charts', String(charts.length));
 })();

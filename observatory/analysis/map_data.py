@@ -1,0 +1,218 @@
+"""What a territory's report maps, read from the published marts: `MapData`, beside `Profile`.
+
+One row per commune of the territory with its outline (`marts.territoires__contours`) and the
+indicators drawn commune by commune: distance to a general practitioner, to a pharmacy and to the
+services of the gamme de proximité missing for the largest share of the territory's population
+(`marts.services__acces`, latest edition), the GP accessibility (APL), the share aged 75 and over
+and the change of the population (`dbt_like_sql/analysis/carte_*.sql`); and the locator map, the
+territory among the communes of its département (a département among those of its région).
+
+A published file without outlines (one written before they were published) has no maps:
+`load_map_data` returns None and the report says so; `observatory profile` never reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from observatory.analysis.profile import Profile
+from observatory.analysis.queries import run_query
+from observatory.warehouse import table_exists
+
+CONTOURS = "marts.territoires__contours"
+SERVICES_CARTES = ("D265", "D307")
+"""Regroupements always mapped: médecin généraliste, pharmacie (BPE codes)."""
+NB_MANQUANTS = 3
+"""How many of the gamme de proximité's most missing services get a map."""
+APL_SEUIL = 2.5
+"""Under-served below 2.5 consultations per year and standardised inhabitant (DREES)."""
+
+
+@dataclass(frozen=True)
+class MapIndicator:
+    """One map: its values aligned on `MapData.communes`, and how it is drawn and read."""
+
+    code: str
+    label: str
+    unit: str
+    values: tuple[float | None, ...]
+    palette: str
+    reading: str
+    producer: str
+    source: str
+    threshold: float | None = None
+    scheme: str = "quantiles"
+
+
+@dataclass(frozen=True)
+class MapCommune:
+    code: str
+    name: str
+    geometry: bytes | None
+
+
+@dataclass(frozen=True)
+class LocatorShape:
+    code: str
+    name: str
+    geometry: bytes
+    inside: bool
+
+
+@dataclass(frozen=True)
+class Locator:
+    """The territory's outline among its context's members (`context`: `Ain` ...)."""
+
+    context: str
+    shapes: tuple[LocatorShape, ...]
+    outline: bytes
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything the report's `Cartes` section draws."""
+
+    communes: tuple[MapCommune, ...]
+    indicators: list[MapIndicator] = field(default_factory=list)
+    locator: Locator | None = None
+
+    @property
+    def without_outline(self) -> int:
+        return sum(1 for c in self.communes if c.geometry is None)
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _locator(
+    con: duckdb.DuckDBPyConnection, profile: Profile, sql_dir: Path | None
+) -> Locator | None:
+    """The communes of the territory's département (a département: the départements of its
+    région); none for a région or France."""
+    ter = profile.territory
+    context = next((r for r in profile.references[1:] if r.role in ("departement", "region")), None)
+    if ter.niveau in ("region", "france") or context is None:
+        return None
+    members = "departement" if ter.niveau == "departement" else "commune"
+    rows = run_query(
+        con,
+        "carte_situation",
+        sql_dir,
+        carte_niveau=ter.niveau,
+        carte_code=ter.code,
+        contexte_niveau=context.niveau,
+        contexte_code=context.code,
+        membres_niveau=members,
+    )
+    shapes = tuple(
+        LocatorShape(code, name or code, bytes(geometry), bool(inside))
+        for ordre, code, name, geometry, inside in rows
+        if ordre == 0 and geometry is not None
+    )
+    outline = next((bytes(g) for o, _, _, g, _ in rows if o == 1 and g is not None), None)
+    if outline is None or not shapes:
+        return None
+    return Locator(context.long, shapes, outline)
+
+
+def load_map_data(
+    con: duckdb.DuckDBPyConnection, profile: Profile, sql_dir: Path | None = None
+) -> MapData | None:
+    """The maps of `profile`'s territory, or None when the file publishes no outlines."""
+    if not table_exists(con, CONTOURS):
+        return None
+    ter = profile.territory
+    where = {"carte_niveau": ter.niveau, "carte_code": ter.code}
+    services = run_query(
+        con,
+        "carte_services",
+        sql_dir,
+        carte_services=list(SERVICES_CARTES),
+        carte_manquants=NB_MANQUANTS,
+        **where,
+    )
+    codes = [code for code, *_ in services]
+    rows = run_query(con, "carte_communes", sql_dir, carte_services=codes, **where)
+    data = MapData(
+        tuple(
+            MapCommune(code, name or code, None if geometry is None else bytes(geometry))
+            for code, name, geometry, *_ in rows
+        ),
+        locator=_locator(con, profile, sql_dir),
+    )
+    bpe = f"Insee, BPE {profile.millesime_bpe or 'n.d.'}"
+    missing: list[MapIndicator] = []
+    for code, libelle, part_sans, manquant, _ in services:
+        reading = (
+            f"Distance à vol d'oiseau entre la mairie de chaque commune et le plus proche "
+            f"équipement « {libelle} » (0 quand la commune en a un) ; plus la couleur est foncée, "
+            "plus il est loin."
+        )
+        if manquant and part_sans is not None:
+            share = f"{100 * part_sans:.0f}".replace(".", ",")
+            reading += f" {share} % des habitants du territoire n'en ont pas dans leur commune."
+        (missing if manquant else data.indicators).append(
+            MapIndicator(
+                f"distance-{code}",
+                f"Distance au plus proche équipement : {libelle}",
+                "km",
+                tuple(_float((r[3] or {}).get(code)) for r in rows),
+                "YlOrRd",
+                reading,
+                "Insee",
+                f"{bpe}, calcul de l'observatoire",
+            )
+        )
+    millesime_apl = rows[0][9] if rows else None
+    debut, fin = (rows[0][7], rows[0][8]) if rows else (None, None)
+    population = f"Insee, populations de référence {fin or 'n.d.'}"
+    data.indicators.append(
+        MapIndicator(
+            "apl_mg",
+            f"Accessibilité aux médecins généralistes (APL {millesime_apl or 'n.d.'})",
+            "apl",
+            tuple(_float(r[4]) for r in rows),
+            "Blues",
+            "Consultations de médecine générale accessibles par an et par habitant (population "
+            "standardisée selon l'âge) ; plus la couleur est foncée, meilleur est l'accès. Les "
+            "classes coupent au seuil de 2,5 sous lequel une commune est dite sous-dotée.",
+            "Agence du numérique en santé",
+            f"Annuaire santé {profile.millesime_sante or 'n.d.'} et {population}, "
+            "calcul de l'observatoire",
+            threshold=APL_SEUIL,
+        )
+    )
+    data.indicators.append(
+        MapIndicator(
+            "part_75_ans_et_plus",
+            f"Part des 75 ans et plus ({fin or 'n.d.'})",
+            "part",
+            tuple(_float(r[5]) for r in rows),
+            "PuBuGn",
+            "Part des habitants âgés de 75 ans et plus ; plus la couleur est foncée, plus la "
+            "population est âgée.",
+            "Insee",
+            population,
+        )
+    )
+    data.indicators.append(
+        MapIndicator(
+            "variation_population",
+            f"Évolution de la population {debut or ''}-{fin or ''}",
+            "pct",
+            tuple(_float(r[6]) for r in rows),
+            "viridis",
+            f"Variation de la population municipale entre {debut or 'n.d.'} et {fin or 'n.d.'} "
+            "(en %) ; seuils naturels : les communes proches sont dans la même classe, les plus "
+            "foncées ont le plus gagné (ou le moins perdu).",
+            "Insee",
+            population,
+            scheme="natural breaks",
+        )
+    )
+    data.indicators.extend(missing)
+    return data

@@ -1,0 +1,520 @@
+"""Choropleth maps drawn on the server as inline SVG: the report's maps, and the static site's.
+
+Outlines come as WKB in WGS84 degrees (`marts.territoires__contours.geometrie`). They are
+projected as the State maps France, Lambert-93 in metropolitan France and Corsica and the UTM zone
+of each overseas département (formats/projection.py: the formulas live there once), simplified
+for the screen (in projected metres, a tolerance relative to the map's extent, shared borders kept
+shared) and written with coordinates rounded to a tenth of a pixel, so a page with a few hundred
+communes stays small.
+
+Values are grouped into classes by quantiles or natural breaks (mapclassify's Quantiles and
+FisherJenks, imported only when a map is drawn: it loads scikit-learn), with fewer classes when
+there are few distinct values, a class break forced at a threshold when one is given (the APL's
+under-served 2.5), and a hatched grey class for missing values. Palettes are ColorBrewer
+sequential schemes and viridis, light to dark with strictly monotonic lightness, so a map still
+reads printed in black and white.
+
+A map is an HTML fragment: `<figure class="carte">` holding the SVG (one `<path>` per territory
+with its value in a `<title>` for hover), an HTML legend (class bounds with their unit, the scheme
+named) and a caption with the source and its licence. Every label is escaped here. Like the
+charts, each shape has the class `mark` and the SVG counts them in `data-marks`, so the report's
+script and the headless-browser test can check what was laid out. `MAP_CSS` is the style the
+fragments expect (the report includes it; the site can too).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+import shapely
+
+from observatory.analysis.formatting import format_value
+from observatory.formats.projection import overseas_departement, project
+
+# ColorBrewer 9-class sequential schemes (Cynthia Brewer, colorbrewer2.org, colour-blind safe)
+# and viridis (colour-blind safe, perceptually uniform), all light to dark.
+PALETTES: dict[str, tuple[str, ...]] = {
+    "YlOrRd": (
+        "#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c",
+        "#fc4e2a", "#e31a1c", "#bd0026", "#800026",
+    ),
+    "Blues": (
+        "#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6",
+        "#4292c6", "#2171b5", "#08519c", "#08306b",
+    ),
+    "PuBuGn": (
+        "#fff7fb", "#ece2f0", "#d0d1e6", "#a6bddb", "#67a9cf",
+        "#3690c0", "#02818a", "#016c59", "#014636",
+    ),
+    "viridis": (
+        "#fde725", "#addc30", "#5ec962", "#28ae80", "#21918c",
+        "#2c728e", "#3b528b", "#472d7b", "#440154",
+    ),
+}  # fmt: skip
+SCHEMES = {"quantiles": "quantiles", "natural breaks": "seuils naturels (Jenks)"}
+MISSING_LABEL = "donnée absente"
+MISSING_FILL = "#d9d9d9"
+HATCH_COLOUR = "#737373"
+WIDTH = 600
+MARGIN = 6
+TOLERANCE = 0.0008
+"""Simplification tolerance as a share of the map's larger side (about half a pixel at 600)."""
+
+MAP_CSS = """
+figure.carte { margin: 8px 0 20px; break-inside: avoid; }
+figure.carte svg.carte-svg { display: block; width: 100%; max-width: 640px; height: auto; }
+figure.carte svg.carte-svg path.zone { stroke: #fff; stroke-width: .6; stroke-linejoin: round; }
+figure.carte svg.carte-svg a:hover path.zone, figure.carte svg.carte-svg path.zone:hover {
+  stroke: #1f2933; stroke-width: 1.5; }
+figure.carte svg.carte-svg path.contour { fill: none; stroke: #1f2933; stroke-width: 2; }
+figure.carte svg.carte-svg path.contexte { fill: #eef1f4; stroke: #b8c0ca; stroke-width: .5; }
+figure.carte svg.carte-svg path.dedans { fill: #1b5e9e; stroke: #fff; stroke-width: .5; }
+ul.legende-carte { list-style: none; padding: 0; margin: 4px 0; font-size: .88rem; }
+ul.legende-carte li { margin: 2px 0; }
+ul.legende-carte .legende-titre { font-weight: 600; }
+ul.legende-carte .case { display: inline-block; width: 22px; height: 13px; margin-right: 8px;
+  vertical-align: -2px; border: 1px solid #9aa5b1; }
+ul.legende-carte .case.absente { background: repeating-linear-gradient(45deg, #737373 0 1px,
+  #d9d9d9 1px 4px); }
+figure.carte figcaption { color: #5f6b7a; font-size: .82rem; font-weight: 400; }
+@media print { figure.carte, figure.carte * { -webkit-print-color-adjust: exact;
+  print-color-adjust: exact; } }
+"""
+
+
+# --- classes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A class break forced at `value`, the class below it named `label` (`sous-dense < 2,5`)."""
+
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class MapClass:
+    """One class: the smallest and largest value it holds, how many shapes, its colour."""
+
+    lower: float
+    upper: float
+    count: int
+    colour: str = ""
+    below_threshold: bool = False
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Classes of the values (sorted), each value's class index (None: missing), the scheme."""
+
+    scheme: str
+    classes: tuple[MapClass, ...]
+    assignments: tuple[int | None, ...]
+    threshold: Threshold | None = None
+
+    @property
+    def missing(self) -> int:
+        return sum(1 for a in self.assignments if a is None)
+
+
+def _present(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _upper_bounds(values: list[float], scheme: str, k: int) -> list[float]:
+    """mapclassify's class upper bounds (a value v is in the first class whose bound >= v)."""
+    import mapclassify  # 2 s: scikit-learn; only when a map is drawn
+
+    y = np.asarray(values, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if scheme == "quantiles":
+            bins = mapclassify.Quantiles(y, k=k).bins
+        elif scheme == "natural breaks":
+            bins = mapclassify.FisherJenks(y, k=k).bins
+        else:
+            raise ValueError(f"unknown scheme {scheme!r}: quantiles or natural breaks")
+    return sorted({float(b) for b in bins})
+
+
+def classify(
+    values: Sequence[float | None],
+    scheme: str = "quantiles",
+    k: int = 5,
+    threshold: Threshold | None = None,
+    palette: str = "YlOrRd",
+) -> Classification:
+    """Classes of `values` by `scheme` (`quantiles` or `natural breaks`), at most `k` of them and
+    never more than there are distinct values; a break at `threshold.value` (values below it form
+    their own classes, named by the threshold in the legend). Each class spans the values it
+    holds (lower = its smallest, upper = its largest). Missing values get no class."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}: quantiles or natural breaks")
+    present = sorted(float(v) for v in values if _present(v))
+    distinct = sorted(set(present))
+    groups: list[list[float]] = []
+    if distinct:
+        k = max(1, min(k, len(distinct)))
+        uppers = [distinct[-1]] if k == 1 else _upper_bounds(present, scheme, k)
+        uppers[-1] = max(uppers[-1], distinct[-1])
+        start = 0
+        for bound in uppers:
+            end = start
+            while end < len(present) and present[end] <= bound:
+                end += 1
+            if end > start:
+                groups.append(present[start:end])
+            start = end
+    below: set[int] = set()
+    if threshold is not None and groups:
+        split: list[list[float]] = []
+        for group in groups:
+            low = [v for v in group if v < threshold.value]
+            high = [v for v in group if v >= threshold.value]
+            split.extend(g for g in (low, high) if g)
+        groups = split
+        below = {i for i, g in enumerate(groups) if g[-1] < threshold.value}
+    colours = class_colours(palette, len(groups))
+    classes = tuple(
+        MapClass(g[0], g[-1], len(g), colours[i], i in below) for i, g in enumerate(groups)
+    )
+    lowers = [c.lower for c in classes]
+
+    def class_of(value: float | None) -> int | None:
+        if not _present(value):
+            return None
+        return max(0, int(np.searchsorted(lowers, float(value), side="right")) - 1)
+
+    return Classification(
+        scheme, classes, tuple(class_of(v) for v in values), threshold if below else None
+    )
+
+
+def class_colours(palette: str, n: int) -> list[str]:
+    """`n` colours of a palette, light to dark, spread over it (its lightest, almost white,
+    left out so the first class stands out from the page)."""
+    colours = PALETTES[palette]
+    if n <= 0:
+        return []
+    if n == 1:
+        return [colours[len(colours) // 2]]
+    return [colours[round(1 + i * (len(colours) - 2) / (n - 1))] for i in range(n)]
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG relative luminance of `#rrggbb` (0 black, 1 white)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+# --- geometry ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One territory on a map: its code, name, outline (WKB bytes in WGS84 degrees, or a shapely
+    geometry), value (None: missing), an optional link and `data-` attributes."""
+
+    code: str
+    name: str
+    geometry: bytes | shapely.Geometry
+    value: float | None = None
+    href: str | None = None
+    data: Mapping[str, str] = field(default_factory=dict)
+
+
+def _geometry(value: bytes | shapely.Geometry) -> shapely.Geometry:
+    if isinstance(value, shapely.Geometry):
+        return value
+    return shapely.from_wkb(bytes(value))
+
+
+def projection_of(geometries: Sequence[shapely.Geometry]) -> str | None:
+    """The overseas département whose UTM zone fits these outlines (their bounding box's centre),
+    None for Lambert-93 (metropolitan France and Corsica)."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(np.asarray(geometries, dtype=object))
+    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+        return None
+    return overseas_departement((ymin + ymax) / 2, (xmin + xmax) / 2)
+
+
+def projected(geometries: Sequence[shapely.Geometry], departement: str | None = None) -> np.ndarray:
+    """Outlines in metres of the département's projection (Lambert-93 when None)."""
+
+    def transformation(coords: np.ndarray) -> np.ndarray:
+        x, y = project(coords[:, 1], coords[:, 0], departement)
+        return np.column_stack([x, y]).astype(float)
+
+    return shapely.transform(np.asarray(geometries, dtype=object), transformation)
+
+
+def _simplified(geometries: np.ndarray, tolerance: float) -> np.ndarray:
+    """Simplified for the screen; borders shared by neighbours stay shared (coverage
+    simplification) unless the outlines do not form a clean coverage."""
+    try:
+        simple = shapely.coverage_simplify(geometries, tolerance)
+        if not shapely.is_empty(simple).any():
+            return simple
+    except shapely.errors.GEOSException:
+        pass
+    return shapely.simplify(geometries, tolerance, preserve_topology=True)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Projected metres -> SVG pixels (y downwards), for a map `width` x `height`."""
+
+    xmin: float
+    ymax: float
+    scale: float
+    width: int
+    height: int
+
+    @classmethod
+    def around(cls, geometries: np.ndarray, width: int = WIDTH) -> Frame:
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geometries)
+        span_x, span_y = max(xmax - xmin, 1.0), max(ymax - ymin, 1.0)
+        scale = (width - 2 * MARGIN) / span_x
+        height = min(round(span_y * scale + 2 * MARGIN), int(1.4 * width))
+        scale = min(scale, (height - 2 * MARGIN) / span_y)
+        return cls(xmin - MARGIN / scale, ymax + MARGIN / scale, scale, width, height)
+
+
+def _number(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def svg_path(geometry: shapely.Geometry, frame: Frame) -> str:
+    """An SVG path `d` of a projected (Multi)Polygon: one subpath per ring, pixels to 0.1,
+    repeated points after rounding dropped (holes drawn with fill-rule evenodd)."""
+    parts = []
+    polygons = getattr(geometry, "geoms", [geometry])
+    for polygon in polygons:
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.asarray(ring.coords)
+            x = np.round((coords[:, 0] - frame.xmin) * frame.scale, 1)
+            y = np.round((frame.ymax - coords[:, 1]) * frame.scale, 1)
+            points = np.column_stack([x, y])
+            keep = np.ones(len(points), dtype=bool)
+            keep[1:] = np.any(points[1:] != points[:-1], axis=1)
+            points = points[keep]
+            if len(points) > 1 and (points[0] == points[-1]).all():
+                points = points[:-1]
+            if len(points) < 3:
+                continue
+            parts.append("M" + "L".join(f"{_number(px)} {_number(py)}" for px, py in points) + "Z")
+    return "".join(parts)
+
+
+def screen_paths(
+    geometries: Sequence[shapely.Geometry],
+    departement: str | None = None,
+    width: int = WIDTH,
+    frame_of: Sequence[shapely.Geometry] | None = None,
+) -> tuple[list[str], Frame]:
+    """The `d` of each outline, projected, simplified and framed (the frame fits `frame_of`
+    when given, else every outline), with the frame."""
+    shapes = projected(geometries, departement)
+    framing = shapes if frame_of is None else projected(frame_of, departement)
+    frame = Frame.around(framing, width)
+    extent = max(frame.width, frame.height) / frame.scale
+    simple = _simplified(shapes, extent * TOLERANCE)
+    return [svg_path(g, frame) for g in simple], frame
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+
+def _attr(text: str) -> str:
+    return escape(str(text), quote=True)
+
+
+_SAFE_DATA = re.compile(r"^[a-z][a-z0-9-]*$")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _safe_href(href: str | None) -> str | None:
+    """A web address or a relative link; anything else (`javascript:`, `data:`) is dropped."""
+    if not href:
+        return None
+    if _SCHEME.match(href) and not href.lower().startswith(("https://", "http://")):
+        return None
+    return href
+
+
+def _data_attributes(data: Mapping[str, str]) -> str:
+    attrs = []
+    for name, value in data.items():
+        if not _SAFE_DATA.match(name):
+            raise ValueError(f"data attribute {name!r}: lower-case letters, digits and dashes")
+        attrs.append(f' data-{name}="{_attr(value)}"')
+    return "".join(attrs)
+
+
+def _pattern(pattern_id: str) -> str:
+    return (
+        f'<defs><pattern id="{_attr(pattern_id)}" width="5" height="5" '
+        'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="5" height="5" fill="{MISSING_FILL}"/>'
+        f'<line x1="0" y1="0" x2="0" y2="5" stroke="{HATCH_COLOUR}" stroke-width="1.5"/>'
+        "</pattern></defs>"
+    )
+
+
+def _svg(map_id: str, label: str, frame: Frame, body: list[str], marks: int) -> str:
+    return (
+        f'<svg class="chart carte-svg" data-chart="{_attr(map_id)}" data-marks="{marks}" '
+        f'role="img" aria-label="{_attr(label)}" viewBox="0 0 {frame.width} {frame.height}" '
+        'width="100%" preserveAspectRatio="xMidYMid meet" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _range(lower: float, upper: float, unit: str) -> str:
+    low, high = format_value(lower, unit), format_value(upper, unit)
+    return low if low == high else f"{low} – {high}"
+
+
+def legend_items(classification: Classification, unit: str) -> list[tuple[str, str, int]]:
+    """(label, colour — `""` for the hatched missing class, count) of each class."""
+    items = []
+    for c in classification.classes:
+        text = _range(c.lower, c.upper, unit)
+        if c.below_threshold and classification.threshold is not None:
+            text = f"{text} ({classification.threshold.label})"
+        items.append((text, c.colour, c.count))
+    if classification.missing:
+        items.append((MISSING_LABEL, "", classification.missing))
+    return items
+
+
+def scheme_text(classification: Classification) -> str:
+    """`5 classes, quantiles` (with the forced threshold when there is one)."""
+    n = len(classification.classes)
+    text = f"{n} classe{'s' if n > 1 else ''}, {SCHEMES[classification.scheme]}"
+    if classification.threshold is not None:
+        text += f", seuil « {classification.threshold.label} »"
+    return text
+
+
+def _legend(title: str, classification: Classification, unit: str) -> str:
+    rows = [
+        f'<li class="legende-titre">{escape(title)} <span class="methode">'
+        f"({escape(scheme_text(classification))})</span></li>"
+    ]
+    for text, colour, count in legend_items(classification, unit):
+        swatch = (
+            f'<span class="case" style="background:{_attr(colour)}"></span>'
+            if colour
+            else '<span class="case absente"></span>'
+        )
+        rows.append(
+            f'<li class="classe">{swatch}{escape(text)} <span class="effectif">'
+            f"({count})</span></li>"
+        )
+    return '<ul class="legende-carte">' + "".join(rows) + "</ul>"
+
+
+def _caption(source: str, licence: str, note: str = "") -> str:
+    parts = [p for p in (note, f"Source : {source}" if source else "", licence) if p]
+    return f"<figcaption>{escape(' — '.join(parts))}.</figcaption>" if parts else ""
+
+
+def choropleth(
+    map_id: str,
+    shapes: Sequence[Shape],
+    label: str,
+    unit: str,
+    *,
+    scheme: str = "quantiles",
+    k: int = 5,
+    palette: str = "YlOrRd",
+    threshold: Threshold | None = None,
+    source: str = "",
+    licence: str = "",
+    departement: str | None = None,
+    width: int = WIDTH,
+    note: str = "",
+) -> str:
+    """A choropleth of any territories (communes, EPCI, départements...) as an HTML fragment:
+    `<figure class="carte" data-carte=map_id>` with the SVG (one `<path class="mark zone">` per
+    shape, `<title>Name : value</title>`, wrapped in `<a href>` when the shape has a web or
+    relative link, its `data-` attributes and `data-code`), the legend (class bounds in `unit`,
+    a format of formatting.format_value, and the scheme named) and the caption (source, licence).
+
+    The projection is `departement`'s (Lambert-93 when None and the shapes are in metropolitan
+    France; the UTM zone of the overseas département they lie in otherwise): draw the overseas
+    départements as separate maps. Colours: `palette` of PALETTES, light for low values."""
+    geometries = [_geometry(s.geometry) for s in shapes]
+    if departement is None and geometries:
+        departement = projection_of(geometries)
+    classification = classify([s.value for s in shapes], scheme, k, threshold, palette)
+    pattern_id = f"{map_id}-absente"
+    body = [_pattern(pattern_id), '<g class="zones">']
+    paths, frame = screen_paths(geometries, departement, width) if geometries else ([], None)
+    for shape, d, index in zip(shapes, paths, classification.assignments, strict=True):
+        fill = f"url(#{pattern_id})" if index is None else classification.classes[index].colour
+        value = MISSING_LABEL if index is None else format_value(shape.value, unit)
+        path = (
+            f'<path class="mark zone" data-code="{_attr(shape.code)}"'
+            f"{_data_attributes(shape.data)} "
+            f'd="{d}" fill="{_attr(fill)}" fill-rule="evenodd">'
+            f"<title>{escape(shape.name)} : {escape(value)}</title></path>"
+        )
+        href = _safe_href(shape.href)
+        body.append(f'<a href="{_attr(href)}">{path}</a>' if href else path)
+    body.append("</g>")
+    svg = _svg(map_id, label, frame or Frame(0, 0, 1, width, 50), body, len(paths))
+    return (
+        f'<figure class="carte" data-carte="{_attr(map_id)}">{svg}'
+        f"{_legend(label, classification, unit)}{_caption(source, licence, note)}</figure>"
+    )
+
+
+def locator(
+    map_id: str,
+    context: Sequence[Shape],
+    outline: bytes | shapely.Geometry,
+    label: str,
+    *,
+    inside: Sequence[bool] | None = None,
+    context_label: str = "",
+    departement: str | None = None,
+    width: int = 360,
+) -> str:
+    """A locator map: the territory's `outline` drawn over its context's shapes (the communes
+    of its département, the départements of its région), those `inside` it filled."""
+    geometries = [_geometry(s.geometry) for s in context]
+    own = _geometry(outline)
+    if departement is None:
+        departement = projection_of([*geometries, own])
+    paths, frame = screen_paths([*geometries, own], departement, width)
+    flags = list(inside) if inside is not None else [False] * len(context)
+    body = ['<g class="zones">']
+    for shape, d, flag in zip(context, paths[:-1], flags, strict=True):
+        body.append(
+            f'<path class="mark zone {"dedans" if flag else "contexte"}" '
+            f'data-code="{_attr(shape.code)}" d="{d}" fill="{"#1b5e9e" if flag else "#eef1f4"}" '
+            f'fill-rule="evenodd"><title>{escape(shape.name)}</title></path>'
+        )
+    body.append(
+        f'<path class="contour" d="{paths[-1]}" fill="none" stroke="#1f2933" stroke-width="2">'
+        f"<title>{escape(label)}"
+        "</title></path></g>"
+    )
+    svg = _svg(map_id, label, frame, body, len(context))
+    caption = f"<figcaption>{escape(context_label)}</figcaption>" if context_label else ""
+    return f'<figure class="carte situation" data-carte="{_attr(map_id)}">{svg}{caption}</figure>'

@@ -1,0 +1,157 @@
+"""Geometry functions for the outline models, registered on the models' DuckDB connection.
+
+The DuckDB here has no spatial extension (it is installed from the network, and builds run
+offline), so the few operations the outline models need are Python scalar functions over WKB
+(WGS84 longitude/latitude) computed with shapely, vectorised through Arrow. They are registered
+by `Project.prepare`, so `observatory build` and Dagster runs both have them; the models that
+call them (`int_cog__contours_communes`, `marts.territoires__contours`,
+`marts.territoires__voisins`) cannot run in a bare DuckDB CLI. This module's text enters every
+model's fingerprint (`CONTEXT`, see models.project): changing a function rebuilds the models.
+
+Areas and lengths are measured in a projection, never in degrees: Lambert-93 for metropolitan
+France and Corsica, the UTM zone each overseas département publishes in
+(`formats.projection.UTM_ZONES`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import shapely
+from duckdb.sqltypes import BLOB, DOUBLE, VARCHAR
+
+from observatory.formats.projection import UTM_ZONES, lambert93_exact, utm_exact
+
+CONTEXT = Path(__file__).read_text(encoding="utf-8")
+"""This module's source: part of the models' fingerprint context."""
+
+METROPOLE = (-6.0, 41.0, 10.0, 51.5)
+"""(lon min, lat min, lon max, lat max): where a geometry with no département is projected in
+Lambert-93; elsewhere, the UTM zone of its longitude (the zones of UTM_ZONES)."""
+
+BBOX = duckdb.struct_type({"xmin": DOUBLE, "ymin": DOUBLE, "xmax": DOUBLE, "ymax": DOUBLE})
+
+
+class GeometryError(ValueError):
+    """A geometry function met something that is not a readable WKB geometry."""
+
+
+def _geometries(values: pa.Array | pa.ChunkedArray, function: str) -> np.ndarray:
+    try:
+        return shapely.from_wkb(np.array(values.to_pylist(), dtype=object))
+    except shapely.errors.GEOSException as exc:
+        raise GeometryError(f"{function}: a value is not a readable WKB geometry: {exc}") from exc
+
+
+def _wkb(geometries: Sequence[Any]) -> pa.Array:
+    return pa.array(
+        [None if g is None else shapely.to_wkb(g) for g in geometries], type=pa.binary()
+    )
+
+
+def _valid(geometries: np.ndarray) -> np.ndarray:
+    """Generalised outlines can self-touch; a union needs valid polygons."""
+    invalid = ~shapely.is_valid(geometries) & ~shapely.is_missing(geometries)
+    if invalid.any():
+        geometries = geometries.copy()
+        geometries[invalid] = shapely.make_valid(geometries[invalid])
+    return geometries
+
+
+def union(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """`geo_union(list(geometrie))`: the union of each list (NULLs ignored; NULL when none)."""
+    out: list[Any] = []
+    for items in lists.to_pylist():
+        wkbs = [w for w in items or () if w is not None]
+        if not wkbs:
+            out.append(None)
+        elif len(wkbs) == 1:
+            out.append(shapely.from_wkb(wkbs[0]))
+        else:
+            out.append(shapely.union_all(_valid(shapely.from_wkb(np.array(wkbs, dtype=object)))))
+    return _wkb(out)
+
+
+def _projection(departement: str | None, lon: float, lat: float) -> tuple[int, bool] | None:
+    """(UTM zone, south) or None for Lambert-93: by département when known, else by place."""
+    if departement:
+        return UTM_ZONES.get(departement)
+    xmin, ymin, xmax, ymax = METROPOLE
+    if xmin <= lon <= xmax and ymin <= lat <= ymax:
+        return None
+    return int((lon + 180) // 6) + 1, lat < 0
+
+
+def project(geometries: np.ndarray, departements: Sequence[str | None]) -> np.ndarray:
+    """The geometries in metres, each in its département's projection (see module doc)."""
+    centres = shapely.centroid(geometries)
+    lons, lats = shapely.get_x(centres), shapely.get_y(centres)
+    keys = [
+        None if g is None else _projection(d, float(x), float(y))
+        for g, d, x, y in zip(geometries, departements, lons, lats, strict=True)
+    ]
+    projected = np.array(geometries, dtype=object)
+    for key in set(k for k, g in zip(keys, geometries, strict=True) if g is not None):
+        mask = np.array([k == key and g is not None for k, g in zip(keys, geometries, strict=True)])
+
+        def forward(xy: np.ndarray, key: tuple[int, bool] | None = key) -> np.ndarray:
+            if key is None:
+                x, y = lambert93_exact(xy[:, 1], xy[:, 0])
+            else:
+                x, y = utm_exact(xy[:, 1], xy[:, 0], *key)
+            return np.column_stack([x, y])
+
+        projected[mask] = shapely.transform(geometries[mask], forward)
+    return projected
+
+
+def area_km2(geometries: pa.Array, departements: pa.Array) -> pa.Array:
+    """`geo_surface_km2(geometrie, code_departement)`: projected area in km²."""
+    geoms = _geometries(geometries, "geo_surface_km2")
+    areas = shapely.area(project(geoms, departements.to_pylist())) / 1e6
+    return pa.array(areas, type=pa.float64(), mask=shapely.is_missing(geoms))
+
+
+def bbox(geometries: pa.Array) -> pa.Array:
+    """`geo_emprise(geometrie)`: {xmin, ymin, xmax, ymax} in degrees (NULL for NULL)."""
+    geoms = _geometries(geometries, "geo_emprise")
+    bounds = shapely.bounds(geoms)
+    missing = shapely.is_missing(geoms)
+    fields = [pa.array(bounds[:, i], type=pa.float64(), mask=missing) for i in range(4)]
+    return pa.StructArray.from_arrays(
+        fields, names=["xmin", "ymin", "xmax", "ymax"], mask=pa.array(missing)
+    )
+
+
+def border_km(first: pa.Array, second: pa.Array, departements: pa.Array) -> pa.Array:
+    """`geo_frontiere_km(a, b, code_departement)`: length of the border two outlines share,
+    in km (0 when they only touch at a point or not at all)."""
+    a = _geometries(first, "geo_frontiere_km")
+    b = _geometries(second, "geo_frontiere_km")
+    shared = shapely.intersection(shapely.boundary(_valid(a)), shapely.boundary(_valid(b)))
+    lengths = shapely.length(project(shared, departements.to_pylist())) / 1000
+    return pa.array(lengths, type=pa.float64(), mask=shapely.is_missing(a) | shapely.is_missing(b))
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., pa.Array], list[Any], Any]] = {
+    "geo_union": (union, [duckdb.list_type(BLOB)], BLOB),
+    "geo_surface_km2": (area_km2, [BLOB, VARCHAR], DOUBLE),
+    "geo_emprise": (bbox, [BLOB], BBOX),
+    "geo_frontiere_km": (border_km, [BLOB, BLOB, VARCHAR], DOUBLE),
+}
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or recreate) the geometry functions on this connection."""
+    for name, (function, parameters, returns) in FUNCTIONS.items():
+        with contextlib.suppress(duckdb.InvalidInputException):  # not created yet
+            con.remove_function(name)
+        con.create_function(
+            name, function, parameters, returns, type="arrow", null_handling="special"
+        )

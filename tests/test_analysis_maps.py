@@ -1,0 +1,199 @@
+"""The maps (observatory.analysis.maps), without a warehouse: classes, palettes, projection,
+escaping of labels and links."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+import pytest
+import shapely
+
+from observatory.analysis import maps
+from observatory.formats.projection import (
+    UTM_ZONES,
+    lambert93_point,
+    overseas_departement,
+    project,
+    utm,
+)
+
+SOUS_DENSE = maps.Threshold(2.5, "sous-dense < 2,5")
+
+
+def bounds(classification: maps.Classification) -> list[tuple[float, float]]:
+    return [(c.lower, c.upper) for c in classification.classes]
+
+
+# --- classes ---------------------------------------------------------------------------------
+
+
+def test_quantiles_put_as_many_values_in_each_class():
+    # mapclassify.Quantiles(1..10, k=5).bins == [2.8, 4.6, 6.4, 8.2, 10]
+    result = maps.classify([float(v) for v in range(1, 11)], "quantiles", 5)
+    assert bounds(result) == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)]
+    assert result.assignments == (0, 0, 1, 1, 2, 2, 3, 3, 4, 4)
+    assert maps.scheme_text(result) == "5 classes, quantiles"
+
+
+def test_natural_breaks_find_the_gaps():
+    values = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 30.0, 31.0]
+    result = maps.classify(values, "natural breaks", 3)
+    assert bounds(result) == [(1, 3), (10, 12), (30, 31)]
+    assert maps.scheme_text(result) == "3 classes, seuils naturels (Jenks)"
+
+
+def test_few_distinct_values_give_fewer_classes():
+    result = maps.classify([1.0, 1.0, 2.0, 2.0, 2.0], "natural breaks", 5)
+    assert bounds(result) == [(1, 1), (2, 2)]
+    assert bounds(maps.classify([4.0, 4.0], "quantiles", 5)) == [(4, 4)]
+    assert maps.classify([None, None], "quantiles").classes == ()
+
+
+def test_the_apl_threshold_is_a_class_break_named_in_the_legend():
+    values = [1.0, 1.5, 2.0, 2.4, 2.6, 3.0, 4.0, 5.0, 6.0]
+    for scheme in maps.SCHEMES:
+        result = maps.classify(values, scheme, 3, SOUS_DENSE)
+        assert all(c.upper < 2.5 or c.lower >= 2.5 for c in result.classes), scheme
+        below = [c for c in result.classes if c.below_threshold]
+        assert below and max(c.upper for c in below) == 2.4
+        assert [result.classes[a].below_threshold for a in result.assignments] == [
+            v < 2.5 for v in values
+        ]
+        labels = [text for text, _, _ in maps.legend_items(result, "apl")]
+        assert [("sous-dense < 2,5" in t) for t in labels] == [
+            c.below_threshold for c in result.classes
+        ]
+    # exactly on the threshold: not under-served
+    result = maps.classify([1.0, 2.5, 3.0], "quantiles", 2, SOUS_DENSE)
+    assert not result.classes[result.assignments[1]].below_threshold
+
+
+def test_missing_values_are_a_hatched_class_of_their_own():
+    values = [1.0, None, 3.0, math.nan, 5.0]
+    result = maps.classify(values, "quantiles", 5)
+    assert result.assignments[1] is None and result.assignments[3] is None
+    assert result.missing == 2
+    assert maps.legend_items(result, "km")[-1] == ("donnée absente", "", 2)
+    shapes = [
+        maps.Shape(str(i), f"C{i}", shapely.box(5 + 0.1 * i, 46, 5.1 + 0.1 * i, 46.1), v)
+        for i, v in enumerate(values)
+    ]
+    html = maps.choropleth("m", shapes, "Distance", "km")
+    assert html.count('fill="url(#m-absente)"') == 2
+    assert '<pattern id="m-absente"' in html
+    assert "C1 : donnée absente" in html and 'class="case absente"' in html
+
+
+def test_palettes_get_darker_strictly_so_maps_read_in_black_and_white():
+    for name, colours in maps.PALETTES.items():
+        luminance = [maps.relative_luminance(c) for c in colours]
+        assert all(a > b for a, b in itertools.pairwise(luminance)), name
+        for n in range(1, 8):
+            chosen = [maps.relative_luminance(c) for c in maps.class_colours(name, n)]
+            assert len(chosen) == n
+            assert all(a > b for a, b in itertools.pairwise(chosen)), (name, n)
+    assert maps.relative_luminance("#ffffff") == 1 and maps.relative_luminance("#000000") == 0
+
+
+# --- projection ------------------------------------------------------------------------------
+
+
+def test_lambert93_of_notre_dame_de_paris():
+    # 48.853 N 2.3499 E -> PROJ 9.5.1 (pyproj 3.7.2), EPSG:4326 -> EPSG:2154:
+    # x = 652 296.97, y = 6 861 636.36
+    x, y = lambert93_point(48.853, 2.3499)
+    assert abs(x - 652_297) <= 1 and abs(y - 6_861_636) <= 1
+
+
+def test_reunion_is_projected_in_utm_40_south():
+    # Saint-Denis, 20.8789 S 55.4504 E -> PROJ 9.5.1, EPSG:4326 -> EPSG:2975 (RGR92 / UTM 40S):
+    # x = 338 807.61, y = 7 690 477.75
+    assert overseas_departement(-20.8789, 55.4504) == "974"
+    assert overseas_departement(48.853, 2.3499) is None
+    assert UTM_ZONES["974"] == (40, True)
+    x, y = project(np.array([-20.8789]), np.array([55.4504]), "974")
+    assert abs(x[0] - 338_807.61) < 0.5 and abs(y[0] - 7_690_477.75) < 0.5
+    assert (x.round(), y.round()) == utm(np.array([-20.8789]), np.array([55.4504]), 40, True)
+
+
+def test_projection_agrees_with_proj_when_it_is_installed():
+    pyproj = pytest.importorskip("pyproj")
+    lat = np.array([48.853, 43.3, 50.6, 42.0, 46.0])
+    lon = np.array([2.3499, 5.4, 3.06, 9.0, -1.1])
+    ours = project(lat, lon)
+    theirs = pyproj.Transformer.from_crs(4326, 2154, always_xy=True).transform(lon, lat)
+    assert np.abs(np.array(ours) - np.array(theirs)).max() <= 1
+    for code, epsg, (la, lo) in (("974", 2975, (-21.1, 55.5)), ("972", 5490, (14.6, -61.0))):
+        ours = project(np.array([la]), np.array([lo]), code)
+        theirs = pyproj.Transformer.from_crs(4326, epsg, always_xy=True).transform(lo, la)
+        assert np.abs(np.array(ours).ravel() - np.array(theirs)).max() <= 1, code
+
+
+def test_a_map_of_reunion_is_drawn_in_its_utm_zone():
+    geometries = [shapely.box(55.3, -21.2, 55.5, -21.0), shapely.box(55.5, -21.2, 55.7, -21.0)]
+    assert maps.projection_of(geometries) == "974"
+    assert maps.projection_of([shapely.box(5.0, 46.0, 5.1, 46.1)]) is None
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+
+def test_paths_are_framed_rounded_and_share_their_borders():
+    left, right = shapely.box(5.0, 46.0, 5.07, 46.05), shapely.box(5.07, 46.0, 5.14, 46.05)
+    paths, frame = maps.screen_paths([left, right])
+    assert frame.width == maps.WIDTH and 0 < frame.height < maps.WIDTH
+    for d in paths:
+        assert d.startswith("M") and d.endswith("Z") and d.count("L") == 3
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+        assert all(0 <= n <= frame.width for n in numbers)
+        assert all(re.fullmatch(r"-?\d+(\.\d)?", n) for n in re.findall(r"[\d.]+", d))
+    # the shared border: the same two points in both paths
+    points = [set(re.findall(r"[\d.]+ [\d.]+", d)) for d in paths]
+    assert len(points[0] & points[1]) == 2
+
+
+def test_a_detailed_outline_is_simplified_for_the_screen():
+    circle = shapely.Point(5.0, 46.0).buffer(0.2, quad_segs=2000)
+    (d,), _ = maps.screen_paths([circle])
+    assert 20 < d.count("L") < 1000
+    assert len(d) < 20_000
+
+
+# --- labels and links ------------------------------------------------------------------------
+
+
+def test_names_are_escaped_and_only_safe_links_kept():
+    box = shapely.box(5.0, 46.0, 5.1, 46.1).wkb
+    shapes = [
+        maps.Shape("01", "<script>alert(1)</script> & Cie", box, 1.0, href="javascript:x()"),
+        maps.Shape("02", 'Saint-"Quote"', box, 2.0, href="/epci/2009?a=1&b=2",
+                   data={"niveau": "epci", "nom": "A & <B>"}),
+        maps.Shape("03", "Trois", box, None, href="https://example.org/x"),
+    ]  # fmt: skip
+    html = maps.choropleth(
+        "site-<carte>", shapes, "Part <b>", "part", source="Insee & co", licence="Licence <L>"
+    )
+    assert "<script>" not in html and "<b>" not in html and "<carte>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Cie : 100,0 %" in html
+    assert "javascript:" not in html
+    assert (
+        '<a href="/epci/2009?a=1&amp;b=2">' in html and '<a href="https://example.org/x">' in html
+    )
+    assert 'data-niveau="epci" data-nom="A &amp; &lt;B&gt;"' in html
+    assert "Source : Insee &amp; co — Licence &lt;L&gt;." in html
+    assert html.count('class="mark zone"') == 3 and html.count("<title>") == 4
+    with pytest.raises(ValueError, match="data attribute"):
+        maps.choropleth("m", [maps.Shape("1", "x", box, 1.0, data={'x" onload="y': "1"})], "", "km")
+
+
+def test_the_locator_map_highlights_the_territory():
+    boxes = [shapely.box(5 + 0.1 * i, 46, 5.1 + 0.1 * i, 46.1) for i in range(4)]
+    context = [maps.Shape(str(i), f"C{i}", b) for i, b in enumerate(boxes)]
+    html = maps.locator(
+        "situation", context, shapely.union_all(boxes[1:3]), "EPCI <x>", inside=[0, 1, 1, 0]
+    )
+    assert html.count("zone dedans") == 2 and html.count("zone contexte") == 2
+    assert 'class="contour"' in html and "EPCI &lt;x&gt;" in html
