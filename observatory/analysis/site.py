@@ -38,12 +38,13 @@ from pathlib import Path
 
 import duckdb
 import jinja2
+from markupsafe import Markup
 
 from observatory.analysis import site_maps
 from observatory.analysis.profile import Comparison, Profile, load_profiles
 from observatory.analysis.queries import run_query
 from observatory.analysis.report import Link, Navigation, render_html, site_assets
-from observatory.analysis.territories import LIBELLES_NIVEAUX, NIVEAUX, Territory
+from observatory.analysis.territories import NIVEAUX, Territory
 from observatory.warehouse import table_exists
 
 NEIGHBOURS = "marts.territoires__voisins"
@@ -148,9 +149,8 @@ class SiteData:
     indicateur: str
     communes: dict[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     """Commune code -> its (epci, code) and (bv2022, code): a commune page's parents."""
-    maps: dict[str, str] = field(default_factory=dict)
-    """Level -> the national map of that level (SVG, territories keyed by their page), if any."""
-    maps_note: str = ""
+    maps: site_maps.NationalMaps | None = None
+    """The index's national maps (départements, EPCI) when the edition has the outlines."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,17 @@ def load_site(
         ).fetchall():
             neighbours[(niveau, code)].append(voisin)
     data = SiteData(territories, chosen, profiles, neighbours, indicateur, communes)
-    data.maps, data.maps_note = site_maps.national_maps(con, sql_dir)
+    indicators = list(INDICATEURS.values())
+    data.maps = site_maps.national_maps(
+        con,
+        chosen,
+        {key: t.nom for key, t in territories.items()},
+        {key: page_path(*key) for key in profiles},
+        [site_maps.MapIndicator(i.code, i.label, i.unit) for i in indicators],
+        lambda key: [i.value(profiles[key]) for i in indicators],
+        indicateur,
+        sql_dir,
+    )
     return data
 
 
@@ -413,6 +423,8 @@ def write_site(
     (output / "site.css").write_text(css, encoding="utf-8")
     (output / "site.js").write_text(js, encoding="utf-8")
     (output / "territoires.js").write_text(_index_data(data), encoding="utf-8")
+    maps_script = data.maps.script if data.maps else "window.CARTES = {};\n"
+    (output / "cartes.js").write_text(maps_script, encoding="utf-8")
     for niveau in data.niveaux:
         (output / safe_name(niveau)).mkdir(exist_ok=True)
     navigations = _navigations(data)
@@ -439,9 +451,9 @@ def write_site(
         lists=lists,
         indicators=list(INDICATEURS.values()),
         indicateur=data.indicateur,
-        maps=data.maps,
-        maps_note=data.maps_note,
-        libelles_niveaux=LIBELLES_NIVEAUX,
+        maps={k: Markup(v) for k, v in data.maps.drawn.items()} if data.maps else {},
+        maps_note=data.maps.note if data.maps else "",
+        maps_titles=site_maps.MAP_LEVELS,
         sample=sample is not None and sample.source_mode == "sample",
         generated=generated_at.strftime("%d/%m/%Y %H:%M"),
         total=len(items),
@@ -459,5 +471,5 @@ def write_site(
         seconds_reading=0.0,
         seconds_writing=time.perf_counter() - started,
         neighbours=data.neighbours is not None,
-        maps=bool(data.maps),
+        maps=bool(data.maps and data.maps.drawn),
     )

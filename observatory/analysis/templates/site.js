@@ -59,30 +59,34 @@
   show();
 })();
 (function () {
-  var data = window.TERRITOIRES;
+  /* the national maps (cartes.js, window.CARTES): recoloured by the indicator chosen, with
+     the classes computed at build time (the same classes as the drawn map's) */
+  var maps = window.CARTES;
   var select = document.getElementById('indicateur');
-  if (!data || !select) { return; }
-  var colours = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'];
-  var byPage = {};
-  data.territoires.forEach(function (t) { byPage[t[0] + '|' + t[1]] = t[4]; });
+  if (!maps || !select) { return; }
   function paint() {
-    var k = select.selectedIndex;
-    var shapes = document.querySelectorAll('[data-territoire]');
-    var values = [];
-    shapes.forEach(function (s) {
-      var v = (byPage[s.getAttribute('data-territoire')] || [])[k];
-      if (v !== null && v !== undefined) { values.push(v); }
-    });
-    values.sort(function (a, b) { return a - b; });
-    shapes.forEach(function (s) {
-      var v = (byPage[s.getAttribute('data-territoire')] || [])[k];
-      var colour = '#dddddd';
-      if (v !== null && v !== undefined && values.length) {
-        var rank = 0;
-        while (rank < values.length && values[rank] < v) { rank++; }
-        colour = colours[Math.min(colours.length - 1, Math.floor(5 * rank / values.length))];
-      }
-      s.setAttribute('fill', colour);
+    Object.keys(maps).forEach(function (level) {
+      var box = document.querySelector('.carte-nationale[data-niveau="' + level + '"]');
+      var found = maps[level].indicateurs[select.value];
+      if (!box || !found) { return; }
+      var pattern = box.querySelector('pattern');
+      var missing = pattern ? 'url(#' + pattern.id + ')' : '#d9d9d9';
+      var position = {};
+      maps[level].codes.forEach(function (code, i) { position[code] = i; });
+      box.querySelectorAll('path.zone').forEach(function (shape) {
+        var i = position[shape.getAttribute('data-code')];
+        if (i === undefined) { return; }
+        var k = found.classes[i];
+        shape.setAttribute('fill', k < 0 ? missing : found.couleurs[k]);
+        var title = shape.querySelector('title');
+        if (title) {
+          var name = title.textContent.split(' : ')[0];
+          title.textContent = name + ' : ' + found.valeurs[i];
+        }
+      });
+      var legend = box.querySelector('ul.legende-carte');
+      if (legend) { legend.outerHTML = found.legende; }
+      box.setAttribute('data-indicateur', select.value);
     });
   }
   select.addEventListener('change', paint);
