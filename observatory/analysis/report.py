@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from observatory.analysis import charts, maps
 from observatory.analysis.formatting import (
@@ -110,6 +110,26 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+    )
+
+
+def table_html(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1
+) -> Markup:
+    """`<table>` with a header row and one row per item, every cell escaped; the first
+    `text_columns` columns are text (class `texte`: left-aligned), the others figures."""
+
+    def cells(tag: str, values: Sequence[str]) -> str:
+        return "".join(
+            f'<{tag} class="texte">{escape(v)}</{tag}>'
+            if i < text_columns
+            else f"<{tag}>{escape(v)}</{tag}>"
+            for i, v in enumerate(values)
+        )
+
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
+    return Markup(
+        f"<table><thead><tr>{cells('th', headers)}</tr></thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -464,6 +484,7 @@ def render_html(
             generated=(generated_at or dt.datetime.now()).strftime("%d/%m/%Y %H:%M"),
             format_value=format_value,
             site=site,
+            table_html=table_html,
             cartes=_maps(profile, map_data),
             map_data=map_data,
             map_css=Markup(maps.MAP_CSS),
