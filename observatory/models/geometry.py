@@ -89,16 +89,21 @@ def _projection(departement: str | None, lon: float, lat: float) -> tuple[int, b
 
 
 def project(geometries: np.ndarray, departements: Sequence[str | None]) -> np.ndarray:
-    """The geometries in metres, each in its département's projection (see module doc)."""
-    centres = shapely.centroid(geometries)
-    lons, lats = shapely.get_x(centres), shapely.get_y(centres)
+    """The geometries in metres, each in its département's projection (see module doc); NULL
+    and empty geometries are left as they are."""
+    geometries = np.asarray(geometries, dtype=object)
+    present = ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+    lons = np.zeros(len(geometries))
+    lats = np.zeros(len(geometries))
+    centres = shapely.centroid(geometries[present])
+    lons[present], lats[present] = shapely.get_x(centres), shapely.get_y(centres)
     keys = [
-        None if g is None else _projection(d, float(x), float(y))
-        for g, d, x, y in zip(geometries, departements, lons, lats, strict=True)
+        _projection(d, float(x), float(y)) if here else None
+        for here, d, x, y in zip(present, departements, lons, lats, strict=True)
     ]
-    projected = np.array(geometries, dtype=object)
-    for key in set(k for k, g in zip(keys, geometries, strict=True) if g is not None):
-        mask = np.array([k == key and g is not None for k, g in zip(keys, geometries, strict=True)])
+    projected = geometries.copy()
+    for key in {k for k, here in zip(keys, present, strict=True) if here}:
+        mask = present & np.array([k == key for k in keys], dtype=bool)
 
         def forward(xy: np.ndarray, key: tuple[int, bool] | None = key) -> np.ndarray:
             if key is None:

@@ -40,6 +40,7 @@ _TYPES = (
     (r"^(VARCHAR|UUID|ENUM\(.*\))$", "string"),
     (r"^(STRUCT|MAP)\(.*\)$", "object"),
     (r"^JSON$", "object"),
+    (r"^BLOB$", "any"),  # WKB outlines: no binary type in Table Schema; GeoParquet says what it is
 )
 """DuckDB type -> Table Schema type, first match wins (an unknown type is `any`)."""
 

@@ -40,6 +40,7 @@ from observatory.publish.editions import (
     switch,
     write_json,
 )
+from observatory.publish.geoparquet import geo_metadata
 from observatory.settings import Settings
 from observatory.state import sha256_file, warehouse_token
 from observatory.warehouse import (
@@ -226,9 +227,12 @@ def _write_edition(
             schema, name = qualified.split(".", 1)
             parquet = folder / PARQUET_FOLDER / schema / f"{name}.parquet"
             parquet.parent.mkdir(parents=True, exist_ok=True)
+            relation = f"published.{schema}.{quote_identifier(name)}"
+            geo = geo_metadata(con, relation)  # outlines: a GeoParquet file
+            kv = f", kv_metadata {{geo: '{escape_literal(geo)}'}}" if geo else ""
             con.execute(
-                f"copy (select * from published.{schema}.{quote_identifier(name)}) "
-                f"to '{escape_literal(str(parquet))}' (format parquet, compression zstd)"
+                f"copy (select * from {relation}) "
+                f"to '{escape_literal(str(parquet))}' (format parquet, compression zstd{kv})"
             )
             entries.append(_describe_table(con, qualified, rows, parquet, folder))
         sources = _source_versions(con)

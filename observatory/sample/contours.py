@@ -9,8 +9,8 @@ town hall lies inside its own commune (checked: the generator refuses to write o
 
 One file per millésime of the catalog (2018-2025), each in that year's geography; the latest,
 2025, is the one the pipeline places, on purpose: the 2026 merger (01926 into 01924) must then
-be harmonised by the pipeline, as a union of two 2025 outlines. Properties as Etalab writes them:
-`code`, `nom`, `departement`, `region`, `plm` (true on the city), `commune` (on an
+be harmonised by the pipeline, as a union of two 2025 outlines. Properties as Etalab writes
+them: `code`, `nom`, `departement`, `region`, `plm` (true on the city), `commune` (on an
 arrondissement), `epci`.
 """
 
