@@ -197,3 +197,38 @@ def test_the_locator_map_highlights_the_territory():
     )
     assert html.count("zone dedans") == 2 and html.count("zone contexte") == 2
     assert 'class="contour"' in html and "EPCI &lt;x&gt;" in html
+
+
+def test_a_national_map_puts_overseas_departements_in_insets_with_the_same_classes():
+    shapes = [
+        maps.Shape("01", "Ain", shapely.box(5.0, 45.6, 6.0, 46.5), 1.0, href="/departement/01"),
+        maps.Shape("2A", "Corse-du-Sud", shapely.box(8.5, 41.4, 9.4, 42.3), 2.0),
+        maps.Shape("69", "Rhône", shapely.box(4.3, 45.4, 5.0, 46.3), 3.0),
+        maps.Shape("974", "La Réunion", shapely.box(55.2, -21.4, 55.85, -20.85), 10.0),
+        maps.Shape("972", "Martinique", shapely.box(-61.25, 14.4, -60.8, 14.9), None),
+    ]
+    groups = maps.by_projection(shapes)
+    assert {k: [s.code for s in v] for k, v in groups.items()} == {
+        None: ["01", "2A", "69"],
+        "974": ["974"],
+        "972": ["972"],
+    }
+    every = [s.value for s in shapes]
+    inset = maps.choropleth("reunion", groups["974"], "Indicateur", "nombre", k=2,
+                            class_values=every)  # fmt: skip
+    main = maps.choropleth("metropole", groups[None], "Indicateur", "nombre", k=2,
+                           class_values=every)  # fmt: skip
+    # the same legend on both maps, Réunion in the darkest class
+    legend = re.compile(r'<ul class="legende-carte">.*?</ul>')
+    assert legend.search(inset).group(0) == legend.search(main).group(0)
+    darkest = maps.class_colours("YlOrRd", 2)[-1]
+    assert f'fill="{darkest}"' in inset and 'data-code="974"' in inset
+    assert main.count('class="mark zone"') == 3 and '<a href="/departement/01">' in main
+    # each drawn in its own projection: Réunion's box fills its inset
+    width = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', inset).group(1))
+    assert width == maps.WIDTH
+
+
+def test_class_of_any_value_respects_the_threshold():
+    result = maps.classify([1.0, 2.0, 3.0, 4.0], "quantiles", 2, SOUS_DENSE)
+    assert [result.class_of(v) for v in (0.5, 2.49, 2.5, 3.5, 99.0, None)] == [0, 0, 1, 1, 1, None]

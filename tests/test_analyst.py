@@ -17,14 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from observatory.analysis.map_data import load_map_data
 from observatory.analysis.profile import LIBELLES_PRODUCTEURS, Profile, load_profile
-from observatory.analysis.report import render_html
 from observatory.cli import main
-from observatory.warehouse import table_exists
 from tests.conftest import REPOSITORY
-from tests.contours_support import TABLE as CONTOURS
-from tests.contours_support import add_box_contours
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -547,34 +542,14 @@ def test_report_shows_the_producers_and_licences_in_headless_chromium(
         assert html.unescape(link[0]) == url and link[1] == licence
 
 
-def map_report_page(capsys, sample_build, published, epci: str, tmp_path: Path) -> Path:
-    """The EPCI's report with its maps: `observatory report` when the published file has the
-    communes' outlines, else rendered from a copy of it given box outlines
-    (tests/contours_support.py)."""
-    page = tmp_path / "rapport.html"
-    if table_exists(published, CONTOURS):
-        settings, _ = sample_build
-        code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
-        assert code == 0, err
-        return page
-    settings, _ = sample_build
-    copy = tmp_path / "published.duckdb"
-    shutil.copy(settings.published_path, copy)
-    add_box_contours(copy)
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        profile = load_profile(con, epci, "epci")
-        page.write_text(render_html(profile, map_data=load_map_data(con, profile)), "utf-8")
-    finally:
-        con.close()
-    return page
-
-
 def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci, tmp_path):
     """Each map of the EPCI's report is laid out with one shape per member commune, each with
     its value in a title (the APL's checked against the mart), and a legend; the locator map
     shows the EPCI's communes among those of its département; the console stays silent."""
-    page = map_report_page(capsys, sample_build, published, epci, tmp_path)
+    settings, _ = sample_build
+    page = tmp_path / "rapport.html"
+    code, _, err = run(capsys, settings, "report", epci, "--niveau", "epci", "-o", str(page))
+    assert code == 0, err
     text = page.read_text(encoding="utf-8")
     assert not re.search(r"<link|<img|<iframe|\ssrc=|@import|url\((?!#)", text)
     assert text.count("<svg") == len(re.findall('xmlns="http://www.w3.org/2000/svg"', text))
@@ -590,6 +565,12 @@ def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci,
             [epci],
         ).fetchall()
     )
+    departement_communes = published.execute(
+        "select count(*) from marts.territoires__communes as tc where tc.niveau = 'departement' "
+        "and tc.code_territoire = (select ter.code_departement from marts.territoires as ter "
+        "where ter.niveau = 'commune' and ter.code_territoire = ?)",
+        [min(members)],
+    ).fetchall()[0][0]
     figures = dict(
         re.findall(r'<figure class="carte[^"]*" data-carte="([^"]+)">(.*?)</figure>', dom, re.S)
     )
@@ -610,8 +591,9 @@ def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci,
             r'<path class="mark zone[^"]*" data-code="([^"]+)"[^>]*><title>', figure
         )
         assert len(shapes) == int(svg["data-marks"]), name
-        if name == "carte-situation":
+        if name == "carte-situation":  # among the communes of the EPCI's département
             assert figure.count("zone dedans") == len(members)
+            assert len(shapes) == departement_communes
             continue
         assert sorted(shapes) == sorted(members), name
         legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)

@@ -24,6 +24,7 @@ fragments expect (the report includes it; the site can too).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import warnings
@@ -123,6 +124,18 @@ class Classification:
     def missing(self) -> int:
         return sum(1 for a in self.assignments if a is None)
 
+    def class_of(self, value: float | None) -> int | None:
+        """The class of any value (None when missing): the last class whose lower bound it
+        reaches, below the threshold only when it is below it."""
+        if not _present(value) or not self.classes:
+            return None
+        value = float(value)  # type: ignore[arg-type]
+        index = max(0, int(np.searchsorted([c.lower for c in self.classes], value, "right")) - 1)
+        threshold = self.threshold
+        if threshold is not None and self.classes[index].below_threshold:
+            index += value >= threshold.value
+        return min(index, len(self.classes) - 1)
+
 
 def _present(value: float | None) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
@@ -185,16 +198,8 @@ def classify(
     classes = tuple(
         MapClass(g[0], g[-1], len(g), colours[i], i in below) for i, g in enumerate(groups)
     )
-    lowers = [c.lower for c in classes]
-
-    def class_of(value: float | None) -> int | None:
-        if not _present(value):
-            return None
-        return max(0, int(np.searchsorted(lowers, float(value), side="right")) - 1)
-
-    return Classification(
-        scheme, classes, tuple(class_of(v) for v in values), threshold if below else None
-    )
+    result = Classification(scheme, classes, (), threshold if below else None)
+    return dataclasses.replace(result, assignments=tuple(result.class_of(v) for v in values))
 
 
 def class_colours(palette: str, n: int) -> list[str]:
@@ -244,6 +249,16 @@ def projection_of(geometries: Sequence[shapely.Geometry]) -> str | None:
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         return None
     return overseas_departement((ymin + ymax) / 2, (xmin + xmax) / 2)
+
+
+def by_projection(shapes: Sequence[Shape]) -> dict[str | None, list[Shape]]:
+    """Shapes grouped by the projection they are drawn in: None (Lambert-93, metropolitan France
+    and Corsica) and each overseas département's code, by the centre of each outline's bounds;
+    for a national map with the overseas départements as separate insets."""
+    groups: dict[str | None, list[Shape]] = {}
+    for shape in shapes:
+        groups.setdefault(projection_of([_geometry(shape.geometry)]), []).append(shape)
+    return groups
 
 
 def projected(geometries: Sequence[shapely.Geometry], departement: str | None = None) -> np.ndarray:
@@ -448,6 +463,7 @@ def choropleth(
     departement: str | None = None,
     width: int = WIDTH,
     note: str = "",
+    class_values: Sequence[float | None] | None = None,
 ) -> str:
     """A choropleth of any territories (communes, EPCI, départements...) as an HTML fragment:
     `<figure class="carte" data-carte=map_id>` with the SVG (one `<path class="mark zone">` per
@@ -457,15 +473,21 @@ def choropleth(
 
     The projection is `departement`'s (Lambert-93 when None and the shapes are in metropolitan
     France; the UTM zone of the overseas département they lie in otherwise): draw the overseas
-    départements as separate maps. Colours: `palette` of PALETTES, light for low values."""
+    départements as separate maps (`by_projection` sorts shapes by projection), with the same
+    classes as the main map by giving every value as `class_values` (the classes are then made
+    from them, the legend counts them). Colours: `palette` of PALETTES, light for low values."""
     geometries = [_geometry(s.geometry) for s in shapes]
     if departement is None and geometries:
         departement = projection_of(geometries)
-    classification = classify([s.value for s in shapes], scheme, k, threshold, palette)
+    values = [s.value for s in shapes]
+    classification = classify(
+        values if class_values is None else class_values, scheme, k, threshold, palette
+    )
+    assignments = [classification.class_of(v) for v in values]
     pattern_id = f"{map_id}-absente"
     body = [_pattern(pattern_id), '<g class="zones">']
     paths, frame = screen_paths(geometries, departement, width) if geometries else ([], None)
-    for shape, d, index in zip(shapes, paths, classification.assignments, strict=True):
+    for shape, d, index in zip(shapes, paths, assignments, strict=True):
         fill = f"url(#{pattern_id})" if index is None else classification.classes[index].colour
         value = MISSING_LABEL if index is None else format_value(shape.value, unit)
         path = (
