@@ -13,6 +13,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ import duckdb
 import pytest
 
 from observatory.analysis.profile import load_profile, load_profiles
-from observatory.analysis.site import safe_name
+from observatory.analysis.site import load_site, safe_name, write_site
 from observatory.analysis.territories import NIVEAUX, find_territory
 from observatory.cli import main
 
@@ -151,8 +152,28 @@ def test_a_page_is_the_report_with_its_navigation(site, published):
     assert "../region/" not in page
     dep = (site / "departement" / f"{departement}.html").read_text(encoding="utf-8")
     assert f'href="../epci/{epci}.html"' in dep  # a child
-    # the sample's edition has no neighbours table (issue 20's outlines): the page says so
-    assert "Voisins non disponibles" in page
+    # its neighbours: every EPCI sharing a border with it (marts.territoires__voisins)
+    voisins = [
+        code
+        for (code,) in published.execute(
+            "select code_voisin from marts.territoires__voisins "
+            "where niveau = 'epci' and code_territoire = ? order by 1",
+            [epci],
+        ).fetchall()
+    ]
+    assert voisins
+    block = page[page.index('class="site-voisins"') :]
+    block = block[: block.index("</p>")]
+    assert sorted(re.findall(r'href="\.\./epci/([^"]+)\.html"', block)) == voisins
+
+
+def test_without_a_neighbours_table_the_page_says_so(published, tmp_path):
+    data = load_site(published, ["departement"])
+    assert data.neighbours is not None  # the sample has them: remove them as an older edition
+    data.neighbours = None
+    write_site(data, tmp_path / "s")
+    page = next((tmp_path / "s" / "departement").glob("*.html")).read_text(encoding="utf-8")
+    assert "Voisins non disponibles" in page and "Voisins :" not in page
 
 
 def test_batched_profiles_are_the_profiles_read_one_by_one(published):
@@ -390,4 +411,39 @@ def test_index_search_by_name_and_by_code_opens_the_page(browser, site, publishe
     browser.evaluate("document.querySelector('.site-accueil a').click()")
     browser.wait_for("Page.loadEventFired")
     assert browser.evaluate("document.title").startswith("Diagnostics territoriaux")
+    assert browser.console() == []
+
+
+def test_index_maps_change_with_the_indicator(browser, site, published):
+    """Two national maps (départements, EPCI) of the sample's outlines, one shape per territory
+    linking to its page; choosing another indicator recolours them and rewrites the legend."""
+    browser.open((site / "index.html").as_uri())
+    counts = dict(
+        published.execute(
+            "select niveau, count(*) from marts.territoires__contours "
+            "where niveau in ('departement', 'epci') and geometrie is not null group by 1"
+        ).fetchall()
+    )
+    for niveau in ("departement", "epci"):
+        shapes = browser.evaluate(
+            f"document.querySelectorAll('.carte-nationale[data-niveau={niveau}] path.zone').length"
+        )
+        assert shapes == counts[niveau] > 0, niveau
+    state = (
+        "Array.from(document.querySelectorAll('.carte-nationale[data-niveau=epci] path.zone'))"
+        ".map(p => p.getAttribute('fill')).join() + '|' + "
+        "document.querySelector('.carte-nationale[data-niveau=epci] .legende-titre').textContent"
+    )
+    before = browser.evaluate(state)
+    assert "Médecins généralistes" in before  # the default indicator
+    browser.evaluate(
+        "var s = document.getElementById('indicateur'); s.value = 'population_municipale';"
+        "s.dispatchEvent(new Event('change'))"
+    )
+    after = browser.evaluate(state)
+    assert after != before and "Population municipale" in after
+    first = browser.evaluate(
+        "document.querySelector('.carte-nationale[data-niveau=departement] a').getAttribute('href')"
+    )
+    assert (site / first).is_file()
     assert browser.console() == []

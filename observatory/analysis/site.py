@@ -232,11 +232,7 @@ def load_site(
     neighbours = None
     if table_exists(con, NEIGHBOURS):
         neighbours = defaultdict(list)
-        for niveau, code, voisin in con.execute(
-            f"select niveau, code_territoire, code_voisin from {NEIGHBOURS} "
-            "where niveau in (select unnest($niveaux)) order by 1, 2, 3",
-            {"niveaux": list(chosen)},
-        ).fetchall():
+        for niveau, code, voisin in run_query(con, "site_voisins", sql_dir, niveaux=list(chosen)):
             neighbours[(niveau, code)].append(voisin)
     data = SiteData(territories, chosen, profiles, neighbours, indicateur, communes)
     indicators = list(INDICATEURS.values())
