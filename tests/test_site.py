@@ -10,6 +10,7 @@ The profiles read in one batch are those read one by one.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import fcntl
 import json
 import os
@@ -447,3 +448,15 @@ def test_index_maps_change_with_the_indicator(browser, site, published):
     )
     assert (site / first).is_file()
     assert browser.console() == []
+
+
+def test_pages_rendered_by_worker_processes_are_the_same(published, tmp_path):
+    """`workers` > 1 renders in fresh processes: the same bytes as in this process."""
+    data = load_site(published, ["epci", "departement"])
+    at = dt.datetime(2026, 1, 2, 3, 4)
+    write_site(data, tmp_path / "one", at)
+    write_site(data, tmp_path / "two", at, workers=2)
+    pages = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.*"))
+    assert len(pages) > 5
+    for page in pages:
+        assert (tmp_path / "one" / page).read_bytes() == (tmp_path / "two" / page).read_bytes()
