@@ -31,7 +31,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.synthetic import bpe, sante, territoires, zonages
+from bench.synthetic import bpe, contours, sante, territoires, zonages
 from bench.synthetic.geography import build
 from bench.synthetic.world import World
 from observatory.catalog import load_catalog
@@ -49,6 +49,7 @@ WRITERS: dict[str, Writer] = {
     "dgcl_epci_composition": zonages.epci_composition,
     "insee_appartenance_geo": zonages.appartenance_geo,
     "communes_centroides": zonages.communes_centroides,
+    "etalab_contours_communes": contours.contours_communes,
     "insee_bpe": bpe.bpe,
     "insee_bpe_nomenclature": bpe.bpe_nomenclature,
     "insee_bpe_gammes": bpe.bpe_gammes,

@@ -170,6 +170,13 @@ def _floor_one(con: duckdb.DuckDBPyConnection, dataset, year: int, path: Path) -
             return int(
                 con.execute("select count(*) from read_json_auto(?)", [str(path)]).fetchall()[0][0]
             )
+        if fmt == "geojson":  # DuckDB 2 reads a FeatureCollection as one row per feature
+            return int(
+                con.execute(
+                    "select count(*) from read_json(?, maximum_object_size = 1073741824)",
+                    [str(path)],
+                ).fetchall()[0][0]
+            )
         if fmt == "xlsx":
             from python_calamine import CalamineWorkbook
 

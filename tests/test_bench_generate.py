@@ -87,6 +87,9 @@ def header(dataset: Dataset, millesime: int, path: Path) -> list[str]:
         return [r[0] for r in duckdb.sql(f"describe select * from '{path}'").fetchall()]
     if file_format == "json":
         return list(json.loads(data)[0])
+    if file_format == "geojson":  # every property any feature has, then the geometry
+        features = json.loads(data)["features"]
+        return [*sorted({k for f in features for k in f["properties"]}), "geometry"]
     raise AssertionError(f"format {file_format}")
 
 

@@ -149,21 +149,28 @@ def test_every_level_of_the_territories_has_its_outlines(warehouse) -> None:
     }
 
 
-def test_a_commune_without_an_outline_is_listed_by_the_check(sample_build, tmp_path) -> None:
-    """The sample's 2025 file without 01907 (a copy of the catalog, its sample edited), built on
-    a copy of the sample warehouse: only the outlines are reloaded."""
+def test_a_commune_without_an_outline_and_an_unplaced_code_are_listed(
+    sample_build, tmp_path
+) -> None:
+    """The sample's 2025 file without 01907 and with a code no COG knows (a copy of the catalog,
+    its sample edited), built on a copy of the sample warehouse: only the outlines reload."""
     home = copy_of_sample(sample_build, tmp_path / "home")
     catalog = tmp_path / "assets"
     shutil.copytree(REPOSITORY / "assets", catalog)
     edited = catalog / SAMPLE_FILE.relative_to(REPOSITORY / "assets")
     document = json.loads(SAMPLE_FILE.read_text("utf-8"))
     document["features"] = [f for f in document["features"] if f["properties"]["code"] != "01907"]
+    stray = json.loads(json.dumps(document["features"][0]))  # a code no COG knows
+    stray["properties"]["code"] = "01999"
+    document["features"].append(stray)
     edited.write_text(json.dumps(document), "utf-8")
     settings = make_settings(home, OBSERVATORY_CATALOG_DIR=str(catalog))
     summary = build(settings)
     assert summary.success, summary.failure
     [warning] = [w for w in summary.warnings if w.name == "contours_communes_manquants"]
     assert "01907" in warning.message
+    [stray_warning] = [w for w in summary.warnings if w.name == "contours_codes_non_places"]
+    assert "01999" in stray_warning.message and "01907" not in stray_warning.message
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         row = con.execute(

@@ -23,9 +23,11 @@ STORAGE_NUMBER_OF_V1_0 = 64
 read (1.2 writes 65, 1.5 writes 68, 2.0 writes 999); 1.x clients up to 1.5 read it too."""
 
 TYPES_OF_V1 = re.compile(
-    r"(VARCHAR|INTEGER|BIGINT|SMALLINT|DOUBLE|FLOAT|BOOLEAN|DATE|TIMESTAMP|DECIMAL\(\d+,\d+\))"
+    r"(VARCHAR|INTEGER|BIGINT|SMALLINT|DOUBLE|FLOAT|BOOLEAN|DATE|TIMESTAMP|DECIMAL\(\d+,\d+\)"
+    r"|BLOB)"
 )
-"""Column types a DuckDB 1.0 client reads back from storage v1.0.0, as tried by hand."""
+"""Column types a DuckDB 1.0 client reads back from storage v1.0.0, as tried by hand (BLOB, the
+outlines' WKB, a core type since DuckDB 0.x: not tried by hand with a 1.x client)."""
 
 
 def header_storage_number(path) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 
 from bench.synthetic.files import connect
 from bench.synthetic.geography import Geography
@@ -40,6 +41,13 @@ class World:
         from bench.synthetic.sante import draw_health
 
         return draw_health(self.geo)
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """The Voronoi cell of every place, drawn once for the outlines of every millésime."""
+        from bench.synthetic.contours import draw_cells
+
+        return draw_cells(self.geo)
 
     @cached_property
     def facilities(self) -> FacilityPlan:

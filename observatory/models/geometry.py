@@ -2,11 +2,13 @@
 
 The DuckDB here has no spatial extension (it is installed from the network, and builds run
 offline), so the few operations the outline models need are Python scalar functions over WKB
-(WGS84 longitude/latitude) computed with shapely, vectorised through Arrow. They are registered
-by `Project.prepare`, so `observatory build` and Dagster runs both have them; the models that
-call them (`int_cog__contours_communes`, `marts.territoires__contours`,
-`marts.territoires__voisins`) cannot run in a bare DuckDB CLI. This module's text enters every
-model's fingerprint (`CONTEXT`, see models.project): changing a function rebuilds the models.
+(WGS84 longitude/latitude) computed with shapely, called row by row (pyarrow, which vectorised
+functions need, is not a dependency of the package; the outlines are tens of thousands of rows
+at most). They are registered by `Project.prepare`, so `observatory build` and Dagster runs
+both have them; the models that call them (`int_cog__contours_communes`,
+`marts.territoires__contours`, `marts.territoires__voisins`) cannot run in a bare DuckDB CLI.
+This module's text enters every model's fingerprint (`CONTEXT`, see models.project): changing
+a function rebuilds the models.
 
 Areas and lengths are measured in a projection, never in degrees: Lambert-93 for metropolitan
 France and Corsica, the UTM zone each overseas département publishes in
@@ -22,7 +24,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 import shapely
 from duckdb.sqltypes import BLOB, DOUBLE, VARCHAR
 
@@ -42,40 +43,27 @@ class GeometryError(ValueError):
     """A geometry function met something that is not a readable WKB geometry."""
 
 
-def _geometries(values: pa.Array | pa.ChunkedArray, function: str) -> np.ndarray:
+def _geometry(wkb: bytes, function: str) -> shapely.Geometry:
     try:
-        return shapely.from_wkb(np.array(values.to_pylist(), dtype=object))
+        return shapely.from_wkb(wkb)
     except shapely.errors.GEOSException as exc:
         raise GeometryError(f"{function}: a value is not a readable WKB geometry: {exc}") from exc
 
 
-def _wkb(geometries: Sequence[Any]) -> pa.Array:
-    return pa.array(
-        [None if g is None else shapely.to_wkb(g) for g in geometries], type=pa.binary()
-    )
-
-
-def _valid(geometries: np.ndarray) -> np.ndarray:
+def _valid(geometry: shapely.Geometry) -> shapely.Geometry:
     """Generalised outlines can self-touch; a union needs valid polygons."""
-    invalid = ~shapely.is_valid(geometries) & ~shapely.is_missing(geometries)
-    if invalid.any():
-        geometries = geometries.copy()
-        geometries[invalid] = shapely.make_valid(geometries[invalid])
-    return geometries
+    return geometry if shapely.is_valid(geometry) else shapely.make_valid(geometry)
 
 
-def union(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
+def union(items: list[bytes | None] | None) -> bytes | None:
     """`geo_union(list(geometrie))`: the union of each list (NULLs ignored; NULL when none)."""
-    out: list[Any] = []
-    for items in lists.to_pylist():
-        wkbs = [w for w in items or () if w is not None]
-        if not wkbs:
-            out.append(None)
-        elif len(wkbs) == 1:
-            out.append(shapely.from_wkb(wkbs[0]))
-        else:
-            out.append(shapely.union_all(_valid(shapely.from_wkb(np.array(wkbs, dtype=object)))))
-    return _wkb(out)
+    wkbs = [w for w in items or () if w is not None]
+    if not wkbs:
+        return None
+    if len(wkbs) == 1:
+        return bytes(wkbs[0])
+    parts = [_valid(_geometry(w, "geo_union")) for w in wkbs]
+    return bytes(shapely.to_wkb(shapely.union_all(parts)))
 
 
 def _projection(departement: str | None, lon: float, lat: float) -> tuple[int, bool] | None:
@@ -116,35 +104,37 @@ def project(geometries: np.ndarray, departements: Sequence[str | None]) -> np.nd
     return projected
 
 
-def area_km2(geometries: pa.Array, departements: pa.Array) -> pa.Array:
+def _measured(geometry: shapely.Geometry, departement: str | None) -> shapely.Geometry:
+    return project(np.array([geometry], dtype=object), [departement])[0]
+
+
+def area_km2(wkb: bytes | None, departement: str | None) -> float | None:
     """`geo_surface_km2(geometrie, code_departement)`: projected area in km²."""
-    geoms = _geometries(geometries, "geo_surface_km2")
-    areas = shapely.area(project(geoms, departements.to_pylist())) / 1e6
-    return pa.array(areas, type=pa.float64(), mask=shapely.is_missing(geoms))
+    if wkb is None:
+        return None
+    return float(shapely.area(_measured(_geometry(wkb, "geo_surface_km2"), departement))) / 1e6
 
 
-def bbox(geometries: pa.Array) -> pa.Array:
+def bbox(wkb: bytes | None) -> dict[str, float] | None:
     """`geo_emprise(geometrie)`: {xmin, ymin, xmax, ymax} in degrees (NULL for NULL)."""
-    geoms = _geometries(geometries, "geo_emprise")
-    bounds = shapely.bounds(geoms)
-    missing = shapely.is_missing(geoms)
-    fields = [pa.array(bounds[:, i], type=pa.float64(), mask=missing) for i in range(4)]
-    return pa.StructArray.from_arrays(
-        fields, names=["xmin", "ymin", "xmax", "ymax"], mask=pa.array(missing)
-    )
+    if wkb is None:
+        return None
+    bounds = shapely.bounds(_geometry(wkb, "geo_emprise"))
+    return dict(zip(("xmin", "ymin", "xmax", "ymax"), map(float, bounds), strict=True))
 
 
-def border_km(first: pa.Array, second: pa.Array, departements: pa.Array) -> pa.Array:
+def border_km(first: bytes | None, second: bytes | None, departement: str | None) -> float | None:
     """`geo_frontiere_km(a, b, code_departement)`: length of the border two outlines share,
     in km (0 when they only touch at a point or not at all)."""
-    a = _geometries(first, "geo_frontiere_km")
-    b = _geometries(second, "geo_frontiere_km")
-    shared = shapely.intersection(shapely.boundary(_valid(a)), shapely.boundary(_valid(b)))
-    lengths = shapely.length(project(shared, departements.to_pylist())) / 1000
-    return pa.array(lengths, type=pa.float64(), mask=shapely.is_missing(a) | shapely.is_missing(b))
+    if first is None or second is None:
+        return None
+    a = _valid(_geometry(first, "geo_frontiere_km"))
+    b = _valid(_geometry(second, "geo_frontiere_km"))
+    shared = shapely.intersection(shapely.boundary(a), shapely.boundary(b))
+    return float(shapely.length(_measured(shared, departement))) / 1000
 
 
-FUNCTIONS: dict[str, tuple[Callable[..., pa.Array], list[Any], Any]] = {
+FUNCTIONS: dict[str, tuple[Callable[..., Any], list[Any], Any]] = {
     "geo_union": (union, [duckdb.list_type(BLOB)], BLOB),
     "geo_surface_km2": (area_km2, [BLOB, VARCHAR], DOUBLE),
     "geo_emprise": (bbox, [BLOB], BBOX),
@@ -158,5 +148,5 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
         with contextlib.suppress(duckdb.InvalidInputException):  # not created yet
             con.remove_function(name)
         con.create_function(
-            name, function, parameters, returns, type="arrow", null_handling="special"
+            name, function, parameters, returns, type="native", null_handling="special"
         )

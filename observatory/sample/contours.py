@@ -16,12 +16,12 @@ arrondissement), `epci`.
 
 from __future__ import annotations
 
-import json
 import random
 
 import shapely
-from shapely.geometry import MultiPoint, Point, mapping
+from shapely.geometry import MultiPoint, Point
 
+from observatory.formats.geojson import feature_collection
 from observatory.sample.geography import (
     COMMUNES,
     DEPARTEMENTS,
@@ -109,14 +109,6 @@ def _epci_of(millesime: int) -> dict[str, str]:
     return {geo.code_of(m): e.siren for e in EPCIS for m in e.members}
 
 
-def _rounded(value: object) -> object:
-    if isinstance(value, float):
-        return round(value, DECIMALS)
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def contours_communes(millesime: int) -> bytes:
     """`communes-1000m.geojson` of `millesime`, in that year's geography."""
     geo = geography(millesime)
@@ -137,8 +129,5 @@ def contours_communes(millesime: int) -> bytes:
             properties["commune"] = commune.parent
         elif commune.code in epci:
             properties["epci"] = epci[commune.code]
-        geometry = mapping(shapes[commune.code])
-        geometry = {"type": geometry["type"], "coordinates": _rounded(geometry["coordinates"])}
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    collection = {"type": "FeatureCollection", "features": features}
-    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        features.append((properties, shapes[commune.code]))
+    return feature_collection(features, DECIMALS)
