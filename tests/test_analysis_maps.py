@@ -4,12 +4,14 @@ escaping of labels and links."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 
 import numpy as np
 import pytest
 import shapely
+from shapely.geometry import shape
 
 from observatory.analysis import maps
 from observatory.formats.projection import (
@@ -19,6 +21,7 @@ from observatory.formats.projection import (
     project,
     utm,
 )
+from tests.conftest import REAL
 
 SOUS_DENSE = maps.Threshold(2.5, "sous-dense < 2,5")
 
@@ -141,24 +144,40 @@ def test_a_map_of_reunion_is_drawn_in_its_utm_zone():
 # --- paths -----------------------------------------------------------------------------------
 
 
+def rings(d: str) -> list[list[tuple[float, float]]]:
+    """The absolute points of each subpath of `M x y l dx dy ... z` paths."""
+    result = []
+    for start, steps in re.findall(r"M([^l]+)l([^z]*)z", d):
+        x, y = (float(n) for n in start.split())
+        points = [(x, y)]
+        numbers = [float(n) for n in steps.split()]
+        for dx, dy in zip(numbers[::2], numbers[1::2], strict=True):
+            x, y = round(x + dx, 1), round(y + dy, 1)
+            points.append((x, y))
+        result.append(points)
+    return result
+
+
 def test_paths_are_framed_rounded_and_share_their_borders():
     left, right = shapely.box(5.0, 46.0, 5.07, 46.05), shapely.box(5.07, 46.0, 5.14, 46.05)
     paths, frame = maps.screen_paths([left, right])
     assert frame.width == maps.WIDTH and 0 < frame.height < maps.WIDTH
+    points = []
     for d in paths:
-        assert d.startswith("M") and d.endswith("Z") and d.count("L") == 3
-        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
-        assert all(0 <= n <= frame.width for n in numbers)
-        assert all(re.fullmatch(r"-?\d+(\.\d)?", n) for n in re.findall(r"[\d.]+", d))
+        assert d.startswith("M") and d.endswith("z")
+        assert all(re.fullmatch(r"-?(\d+|\d*\.\d)", n) for n in re.split(r"[Mlz ]+", d) if n)
+        (ring,) = rings(d)
+        assert len(ring) == 4
+        assert all(0 <= x <= frame.width and 0 <= y <= frame.height for x, y in ring)
+        points.append(set(ring))
     # the shared border: the same two points in both paths
-    points = [set(re.findall(r"[\d.]+ [\d.]+", d)) for d in paths]
     assert len(points[0] & points[1]) == 2
 
 
 def test_a_detailed_outline_is_simplified_for_the_screen():
     circle = shapely.Point(5.0, 46.0).buffer(0.2, quad_segs=2000)
     (d,), _ = maps.screen_paths([circle])
-    assert 20 < d.count("L") < 1000
+    assert 20 < len(rings(d)[0]) < 1000
     assert len(d) < 20_000
 
 
@@ -232,3 +251,21 @@ def test_a_national_map_puts_overseas_departements_in_insets_with_the_same_class
 def test_class_of_any_value_respects_the_threshold():
     result = maps.classify([1.0, 2.0, 3.0, 4.0], "quantiles", 2, SOUS_DENSE)
     assert [result.class_of(v) for v in (0.5, 2.49, 2.5, 3.5, 99.0, None)] == [0, 0, 1, 1, 1, None]
+
+
+CREUSE = REAL / "ign_adminexpress2018_creuse_francegeojson" / "communes-23-creuse.geojson"
+
+
+@pytest.mark.skipif(not CREUSE.is_file(), reason="../shared/data/real is absent")
+def test_the_creuse_real_outlines_make_a_small_map():
+    """258 real commune outlines (IGN ADMIN EXPRESS 2018, 25,000 vertices): every commune drawn,
+    the map small enough to repeat for each indicator of a report."""
+    features = json.loads(CREUSE.read_text("utf-8"))["features"]
+    shapes = [
+        maps.Shape(f["properties"]["code"], f["properties"]["nom"], shape(f["geometry"]), float(i))
+        for i, f in enumerate(features)
+    ]
+    html = maps.choropleth("creuse", shapes, "Rang", "nombre", scheme="natural breaks")
+    paths = re.findall(r' d="([^"]*)"', html)
+    assert len(paths) == len(features) == 258 and all(rings(d) for d in paths)
+    assert len(html) < 150_000

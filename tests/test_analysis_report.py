@@ -10,6 +10,9 @@ import datetime as dt
 import re
 from importlib import resources
 
+import shapely
+
+from observatory.analysis.map_data import Locator, LocatorShape, MapCommune, MapData, MapIndicator
 from observatory.analysis.profile import (
     Comparison,
     GammeCoverage,
@@ -77,3 +80,38 @@ def test_a_file_without_meta_sources_says_so_instead_of_crediting_nobody():
 def test_templates_ship_with_the_package():
     templates = resources.files("observatory.analysis") / "templates"
     assert {p.name for p in templates.iterdir()} >= {"report.html.j2", "report.css", "report.js"}
+
+
+def test_a_report_without_outlines_says_why_it_has_no_maps():
+    html = render_html(hostile_profile())
+    assert "Pas de cartes : ce fichier publié ne contient pas les contours" in html
+    big = MapData((), too_many_communes=True)
+    html = render_html(hostile_profile(), map_data=big)
+    assert "Pas de cartes par commune pour un territoire de 2 communes" in html
+
+
+def test_maps_escape_commune_names_in_the_report():
+    box = shapely.box(5.0, 46.0, 5.1, 46.1).wkb
+    data = MapData(
+        (MapCommune("01901", HOSTILE, box), MapCommune("01902", "Ain & <b>Co</b>", None)),
+        [
+            MapIndicator(
+                "apl_mg",
+                "APL <i>",
+                "apl",
+                (1.2, None),
+                "Blues",
+                "Lire <u>",
+                "Insee",
+                "S & <s>",
+                threshold=2.5,
+            )
+        ],
+        Locator("Dép. <01>", (LocatorShape("01901", HOSTILE, box, True),), box),
+    )
+    html = render_html(hostile_profile(), map_data=data)
+    assert "<script>alert" not in html and "<b>Co</b>" not in html and "<i>" not in html
+    assert "Bourg &amp; Cie : 1,20</title>" in html
+    assert "1 commune(s) sans contour publié" in html
+    assert "sous-dense &lt; 2,5" in html and "Lire &lt;u&gt;" in html
+    assert 'data-carte="carte-situation"' in html and "Dép. &lt;01&gt;" in html

@@ -599,6 +599,7 @@ def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci,
         legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)
         assert '<li class="classe">' in legend and "classe" in legend, name
         assert "Source : " in figure and "Licence" in figure, name
+        assert "fond : Contours administratifs des communes" in figure, name  # outlines credited
     apl = dict(
         published.execute(
             "select code_territoire, apl_mg from marts.sante__accessibilite_mg "
@@ -623,3 +624,41 @@ def test_readme_example_queries_run_on_the_sample(published):
     assert 4 <= len(queries) <= 6
     for query in queries:
         assert published.execute(query.strip().rstrip(";")).fetchall(), query
+
+
+def test_a_departement_is_located_in_its_region_and_a_commune_mapped_alone(
+    capsys, sample_build, published, tmp_path
+):
+    settings, _ = sample_build
+    figures = {}
+    for code, niveau in (("01", "departement"), ("01905", "commune")):
+        page = tmp_path / f"{niveau}.html"
+        status, _, err = run(capsys, settings, "report", code, "--niveau", niveau, "-o", str(page))
+        assert status == 0, err
+        figures[niveau] = dict(
+            re.findall(
+                r'<figure class="carte[^"]*" data-carte="([^"]+)">(.*?)</figure>',
+                page.read_text(encoding="utf-8"),
+                re.S,
+            )
+        )
+    situation = figures["departement"]["carte-situation"]
+    region = published.execute(
+        "select code_territoire from marts.territoires where niveau = 'departement' and "
+        "code_region = (select code_region from marts.territoires where niveau = 'departement' "
+        "and code_territoire = '01') order by 1"
+    ).fetchall()
+    assert sorted(re.findall(r'data-code="([^"]+)"', situation)) == [c for (c,) in region]
+    assert situation.count("zone dedans") == 1
+    communes = published.execute(
+        "select count(*) from marts.territoires__communes "
+        "where niveau = 'departement' and code_territoire = '01'"
+    ).fetchall()[0][0]
+    apl = figures["departement"]["carte-apl_mg"]
+    assert apl.count('class="mark zone"') == communes > 20
+    # one commune: one shape, one class, and the locator among its département's communes
+    alone = figures["commune"]
+    assert alone["carte-apl_mg"].count('class="mark zone"') == 1
+    assert "1 classe, quantiles" in alone["carte-apl_mg"]
+    assert alone["carte-situation"].count("zone dedans") == 1
+    assert alone["carte-situation"].count('class="mark zone') == communes

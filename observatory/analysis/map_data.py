@@ -23,12 +23,17 @@ from observatory.analysis.queries import run_query
 from observatory.warehouse import table_exists
 
 CONTOURS = "marts.territoires__contours"
+CONTOURS_DATASET = "etalab_contours_communes"
+"""The catalog's dataset of the outlines, credited under every map."""
 SERVICES_CARTES = ("D265", "D307")
 """Regroupements always mapped: médecin généraliste, pharmacie (BPE codes)."""
 NB_MANQUANTS = 3
 """How many of the gamme de proximité's most missing services get a map."""
 APL_SEUIL = 2.5
 """Under-served below 2.5 consultations per year and standardised inhabitant (DREES)."""
+MAX_COMMUNES = 1500
+"""Beyond this many communes (a région, France) the commune maps would make the page too heavy
+to e-mail: they are left to the static site's maps by département and EPCI."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class MapData:
     communes: tuple[MapCommune, ...]
     indicators: list[MapIndicator] = field(default_factory=list)
     locator: Locator | None = None
+    too_many_communes: bool = False
 
     @property
     def without_outline(self) -> int:
@@ -126,6 +132,8 @@ def load_map_data(
     if not table_exists(con, CONTOURS):
         return None
     ter = profile.territory
+    if ter.nb_communes > MAX_COMMUNES:
+        return MapData((), locator=_locator(con, profile, sql_dir), too_many_communes=True)
     where = {"carte_niveau": ter.niveau, "carte_code": ter.code}
     services = run_query(
         con,

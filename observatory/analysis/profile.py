@@ -194,6 +194,7 @@ class SourceCredit:
     licence: str
     licence_url: str
     landing_page: str
+    dataset_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,7 @@ def load_profiles(
                 licence or "licence non renseignée",
                 licence_url or "",
                 landing_page or "",
+                dataset_id,
             )
             for producer, dataset_id, title, editions, licence, licence_url, landing_page in (
                 run_query(con, "profil_sources", sql_dir)

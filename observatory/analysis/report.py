@@ -37,7 +37,7 @@ from observatory.analysis.formatting import (
     services,
     sources_line,
 )
-from observatory.analysis.map_data import MapData
+from observatory.analysis.map_data import CONTOURS_DATASET, MapData
 from observatory.analysis.profile import (
     LIBELLES_GAMMES,
     TRANCHES_AGE,
@@ -390,6 +390,8 @@ def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
             inside=[s.inside for s in data.locator.shapes],
             context_label=f"{ter.nom} (en bleu) dans {data.locator.context}.",
         )
+    background = next((c for c in profile.sources if c.dataset_id == CONTOURS_DATASET), None)
+    credit = f" ; fond : {background.title}, {background.licence}" if background else ""
     drawn = []
     for indicator in data.indicators:
         shapes = [
@@ -416,7 +418,7 @@ def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
             palette=indicator.palette,
             threshold=threshold,
             source=indicator.source,
-            licence=_licence(profile, indicator.producer),
+            licence=_licence(profile, indicator.producer) + credit,
         )
         drawn.append((indicator.label, Markup(svg), indicator.reading))
     return {"locator": Markup(locator) if locator else None, "maps": drawn}
