@@ -159,7 +159,6 @@ class SiteSummary:
     pages: dict[str, int]
     files: int
     size_bytes: int
-    seconds_reading: float
     seconds_writing: float
     neighbours: bool
     maps: bool
@@ -474,7 +473,6 @@ def write_site(
         pages=dict(pages),
         files=len(files),
         size_bytes=sum(p.stat().st_size for p in files),
-        seconds_reading=0.0,
         seconds_writing=time.perf_counter() - started,
         neighbours=data.neighbours is not None,
         maps=bool(data.maps and data.maps.drawn),
