@@ -111,7 +111,7 @@ def test_maps_escape_commune_names_in_the_report():
     )
     html = render_html(hostile_profile(), map_data=data)
     assert "<script>alert" not in html and "<b>Co</b>" not in html and "<i>" not in html
-    assert "Bourg &amp; Cie : 1,20</title>" in html
+    assert "Bourg &amp; Cie : 1,20</title>" in html  # (no suffix given)
     assert "1 commune(s) sans contour publié" in html
     assert "sous-dense &lt; 2,5" in html and "Lire &lt;u&gt;" in html
     assert 'data-carte="carte-situation"' in html and "Dép. &lt;01&gt;" in html

@@ -611,7 +611,11 @@ def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci,
         re.findall(r'data-code="([^"]+)"[^>]*><title>([^<]*)</title>', maps["carte-apl_mg"])
     )
     for code, name in members.items():
-        value = "donnée absente" if apl.get(code) is None else french(apl[code], 2)
+        value = (
+            "donnée absente"
+            if apl.get(code) is None
+            else f"{french(apl[code], 2)} consultations/an/hab."
+        )
         assert html.unescape(titles[code]) == f"{name} : {value}", code
     assert "sous-dense &lt; 2,5" in maps["carte-apl_mg"]
 

@@ -50,6 +50,8 @@ class MapIndicator:
     source: str
     threshold: float | None = None
     scheme: str = "quantiles"
+    suffix: str = ""
+    """What follows each value in the shapes' titles when the unit does not say it."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def load_map_data(
             f"Annuaire santé {profile.millesime_sante or 'n.d.'} et {population}, "
             "calcul de l'observatoire",
             threshold=APL_SEUIL,
+            suffix="consultations/an/hab.",
         )
     )
     data.indicators.append(

@@ -478,6 +478,7 @@ def choropleth(
     width: int = WIDTH,
     note: str = "",
     class_values: Sequence[float | None] | None = None,
+    suffix: str = "",
 ) -> str:
     """A choropleth of any territories (communes, EPCI, départements...) as an HTML fragment:
     `<figure class="carte" data-carte=map_id>` with the SVG (one `<path class="mark zone">` per
@@ -489,7 +490,8 @@ def choropleth(
     France; the UTM zone of the overseas département they lie in otherwise): draw the overseas
     départements as separate maps (`by_projection` sorts shapes by projection), with the same
     classes as the main map by giving every value as `class_values` (the classes are then made
-    from them, the legend counts them). Colours: `palette` of PALETTES, light for low values."""
+    from them, the legend counts them). Colours: `palette` of PALETTES, light for low values.
+    `suffix` follows each value in the titles when `unit` does not say it (`consultations`)."""
     geometries = [_geometry(s.geometry) for s in shapes]
     if departement is None and geometries:
         departement = projection_of(geometries)
@@ -504,6 +506,8 @@ def choropleth(
     for shape, d, index in zip(shapes, paths, assignments, strict=True):
         fill = f"url(#{pattern_id})" if index is None else classification.classes[index].colour
         value = MISSING_LABEL if index is None else format_value(shape.value, unit)
+        if suffix and index is not None:
+            value = f"{value} {suffix}"
         path = (
             f'<path class="mark zone" data-code="{_attr(shape.code)}"'
             f"{_data_attributes(shape.data)} "

@@ -419,6 +419,7 @@ def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
             threshold=threshold,
             source=indicator.source,
             licence=_licence(profile, indicator.producer) + credit,
+            suffix=indicator.suffix,
         )
         drawn.append((indicator.label, Markup(svg), indicator.reading))
     return {"locator": Markup(locator) if locator else None, "maps": drawn}
