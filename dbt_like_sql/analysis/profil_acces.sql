@@ -1,8 +1,9 @@
 -- Distance to the nearest facility of each service of the gammes de proximité and intermédiaire
 -- (and health) at the latest BPE edition, per reference; for the territory its median, the share
--- beyond 10 and 20 km and where the nearest facility is. Reads the variable profil_refs: the
--- territory (rang 0) and its references, a list of struct(rang, role, niveau, code_territoire).
--- grain: one row per code_regroupement
+-- beyond 10 and 20 km and where the nearest facility is. Reads the variable profil_refs: for every
+-- territory asked (`cle`), the territory (rang 0) and its references, a list of struct(cle, rang,
+-- role, niveau, code_territoire); one run answers for all of them.
+-- grain: one row per cle x code_regroupement
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
@@ -19,6 +20,7 @@ services as (
 )
 
 select
+    ref.cle,
     srv.code_regroupement,
     srv.libelle_regroupement,
     srv.gamme,
@@ -38,6 +40,6 @@ left join marts.services__acces as acc
     and srv.code_regroupement = acc.code_regroupement
 left join marts.territoires as com
     on com.niveau = 'commune' and acc.code_commune_equipement = com.code_territoire
-group by srv.code_regroupement, srv.libelle_regroupement, srv.gamme
-order by list_position(['proximite', 'intermediaire', 'sante'], srv.gamme),
+group by ref.cle, srv.code_regroupement, srv.libelle_regroupement, srv.gamme
+order by ref.cle, list_position(['proximite', 'intermediaire', 'sante'], srv.gamme),
     max(acc.distance_km) filter (where ref.rang = 0) desc nulls last, srv.libelle_regroupement

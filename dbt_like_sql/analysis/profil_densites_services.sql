@@ -1,8 +1,9 @@
 -- Facilities per 10,000 inhabitants at the latest BPE edition, per gamme and per domaine, for the
 -- territory and each reference; a territory with a population but no row has none (0), one without
--- a population is unknown (NULL). Reads the variable profil_refs: the territory (rang 0) and its
--- references, a list of struct(rang, role, niveau, code_territoire).
--- grain: one row per type_agregat x code_agregat
+-- a population is unknown (NULL). Reads the variable profil_refs: for every territory asked
+-- (`cle`), the territory (rang 0) and its references, a list of struct(cle, rang, role, niveau,
+-- code_territoire); one run answers for all of them.
+-- grain: one row per cle x type_agregat x code_agregat
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
@@ -27,6 +28,7 @@ presents as (
 )
 
 select
+    ref.cle,
     agr.type_agregat,
     agr.code_agregat,
     upper(left(agr.libelle_agregat, 1)) || lower(substr(agr.libelle_agregat, 2)) as libelle,
@@ -45,6 +47,6 @@ left join marts.services__densite as den
     and edi.millesime = den.millesime
     and agr.type_agregat = den.type_agregat
     and agr.code_agregat = den.code_agregat
-group by agr.type_agregat, agr.code_agregat, agr.libelle_agregat
-order by agr.type_agregat = 'dom', list_position(['proximite', 'intermediaire', 'superieure'],
-    agr.code_agregat), agr.code_agregat
+group by ref.cle, agr.type_agregat, agr.code_agregat, agr.libelle_agregat
+order by ref.cle, agr.type_agregat = 'dom', list_position(['proximite', 'intermediaire',
+    'superieure'], agr.code_agregat), agr.code_agregat

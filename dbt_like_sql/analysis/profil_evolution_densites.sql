@@ -1,7 +1,8 @@
 -- Facilities of each gamme per 10,000 inhabitants at every BPE edition, per reference. Reads the
--- variable profil_refs: the territory (rang 0) and its references, a list of struct(rang, role,
--- niveau, code_territoire).
--- grain: one row per millesime x gamme
+-- variable profil_refs: for every territory asked (`cle`), the territory (rang 0) and its
+-- references, a list of struct(cle, rang, role, niveau, code_territoire); one run answers for all
+-- of them.
+-- grain: one row per cle x millesime x gamme
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
@@ -12,6 +13,7 @@ grille as (
 )
 
 select
+    ref.cle,
     gri.millesime,
     gri.gamme,
     list(
@@ -31,5 +33,6 @@ left join marts.services__densite as den
     and gri.millesime = den.millesime
     and den.type_agregat = 'gamme'
     and gri.gamme = den.code_agregat
-group by gri.millesime, gri.gamme
-order by list_position(['proximite', 'intermediaire', 'superieure'], gri.gamme), gri.millesime
+group by ref.cle, gri.millesime, gri.gamme
+order by ref.cle, list_position(['proximite', 'intermediaire', 'superieure'], gri.gamme),
+    gri.millesime

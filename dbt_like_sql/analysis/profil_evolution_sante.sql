@@ -1,7 +1,8 @@
 -- The territory's GP and nurse densities and GP accessibility at every extraction year. Reads the
--- variable profil_refs: the territory (rang 0) and its references, a list of struct(rang, role,
--- niveau, code_territoire).
--- grain: one row per millesime
+-- variable profil_refs: for every territory asked (`cle`), the territory (rang 0) and its
+-- references, a list of struct(cle, rang, role, niveau, code_territoire); one run answers for all
+-- of them.
+-- grain: one row per cle x millesime
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
@@ -13,10 +14,11 @@ annees as (
 ),
 
 territoire as (
-    select ref.niveau, ref.code_territoire from profil_refs as ref where ref.rang = 0
+    select ref.cle, ref.niveau, ref.code_territoire from profil_refs as ref where ref.rang = 0
 )
 
 select
+    ter.cle,
     ann.millesime,
     max(den.pour_10000_hab) filter (where den.profession = 'medecin_generaliste') as densite_mg,
     max(den.pour_10000_hab) filter (where den.profession = 'infirmier') as densite_infirmiers,
@@ -32,5 +34,5 @@ left join marts.sante__accessibilite_mg as apl
     on ter.niveau = apl.niveau
     and ter.code_territoire = apl.code_territoire
     and ann.millesime = apl.millesime
-group by ann.millesime
-order by ann.millesime
+group by ter.cle, ann.millesime
+order by ter.cle, ann.millesime

@@ -1,8 +1,9 @@
 -- Coverage of each gamme at the latest BPE edition: services present, share of the population
 -- living in a commune with the whole gamme, per reference, and the services missing in the
--- territory. Reads the variable profil_refs: the territory (rang 0) and its references, a list of
--- struct(rang, role, niveau, code_territoire).
--- grain: one row per gamme
+-- territory. Reads the variable profil_refs: for every territory asked (`cle`), the territory
+-- (rang 0) and its references, a list of struct(cle, rang, role, niveau, code_territoire); one run
+-- answers for all of them.
+-- grain: one row per cle x gamme
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
@@ -18,6 +19,7 @@ gammes as (
 )
 
 select
+    ref.cle,
     gms.gamme,
     gms.nb_regroupements,
     list(gam.nb_regroupements_presents order by ref.rang) as presents,
@@ -31,5 +33,5 @@ left join marts.services__gammes as gam
     and ref.code_territoire = gam.code_territoire
     and edi.millesime = gam.millesime
     and gms.gamme = gam.gamme
-group by gms.gamme, gms.nb_regroupements
-order by list_position(['proximite', 'intermediaire', 'superieure'], gms.gamme)
+group by ref.cle, gms.gamme, gms.nb_regroupements
+order by ref.cle, list_position(['proximite', 'intermediaire', 'superieure'], gms.gamme)

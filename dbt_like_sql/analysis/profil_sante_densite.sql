@@ -1,8 +1,9 @@
 -- Health professionals per 10,000 inhabitants and their headcount at the latest extraction of the
 -- Annuaire santé, per reference; a territory with a population and no practitioner has 0.
--- Variables: professions (the display order). Reads the variable profil_refs: the territory (rang
--- 0) and its references, a list of struct(rang, role, niveau, code_territoire).
--- grain: one row per profession
+-- Variables: professions (the display order). Reads the variable profil_refs: for every territory
+-- asked (`cle`), the territory (rang 0) and its references, a list of struct(cle, rang, role,
+-- niveau, code_territoire); one run answers for all of them.
+-- grain: one row per cle x profession
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
@@ -28,6 +29,7 @@ connus as (
 )
 
 select
+    ref.cle,
     pro.profession,
     list(case when con.niveau is not null then coalesce(den.pour_10000_hab, 0) end
         order by ref.rang) as densites,
@@ -44,5 +46,6 @@ left join marts.sante__densite as den
     and ext.millesime = den.millesime
     and pro.profession = den.profession
     and den.mode = 'ensemble'
-group by pro.profession
-order by coalesce(list_position(getvariable('professions'), pro.profession), 100), pro.profession
+group by ref.cle, pro.profession
+order by ref.cle, coalesce(list_position(getvariable('professions'), pro.profession), 100),
+    pro.profession

@@ -2,34 +2,37 @@
 -- before ameli (libéraux only) when both have it. The bands are the territory's, or its
 -- département's when the mart has no ageing figures at the territory's level (communes); the share
 -- aged 60+ per reference. Variables: professions (the display order). Reads the variable
--- profil_refs: the territory (rang 0) and its references, a list of struct(rang, role, niveau,
--- code_territoire).
--- grain: one row per profession
+-- profil_refs: for every territory asked (`cle`), the territory (rang 0) and its references, a
+-- list of struct(cle, rang, role, niveau, code_territoire); one run answers for all of them.
+-- grain: one row per cle x profession
 with profil_refs as (
     select unnest(getvariable('profil_refs'), recursive := true)
 ),
 
+niveaux_vieillissement as (
+    select distinct vie.niveau from marts.sante__vieillissement as vie
+),
+
 rang_tranches as (
-    select case when exists (
-        select 1
-        from marts.sante__vieillissement as vie
-        inner join profil_refs as ref on vie.niveau = ref.niveau
-        where ref.rang = 0
-    ) then 0 else 1 end as rang
+    select ref.cle, case when niv.niveau is not null then 0 else 1 end as rang
+    from profil_refs as ref
+    left join niveaux_vieillissement as niv on ref.niveau = niv.niveau
+    where ref.rang = 0
 ),
 
 choix as (
-    select vie.profession, vie.source, vie.annee, rtr.rang
+    select ref.cle, vie.profession, vie.source, vie.annee, rtr.rang
     from marts.sante__vieillissement as vie
     inner join profil_refs as ref
         on vie.niveau = ref.niveau and vie.code_territoire = ref.code_territoire
-    inner join rang_tranches as rtr on ref.rang = rtr.rang
+    inner join rang_tranches as rtr on ref.cle = rtr.cle and ref.rang = rtr.rang
     qualify row_number() over (
-        partition by vie.profession order by vie.annee desc, vie.source = 'drees' desc
+        partition by ref.cle, vie.profession order by vie.annee desc, vie.source = 'drees' desc
     ) = 1
 )
 
 select
+    cho.cle,
     cho.profession,
     cho.source,
     cho.annee,
@@ -48,12 +51,13 @@ select
     max(vie.part_65_ans_et_plus) filter (where ref.rang = cho.rang) as part_65,
     max(vie.departs_5_ans_estimes) filter (where ref.rang = cho.rang) as departs_5_ans
 from choix as cho
-cross join profil_refs as ref
+inner join profil_refs as ref on cho.cle = ref.cle
 left join marts.sante__vieillissement as vie
     on ref.niveau = vie.niveau
     and ref.code_territoire = vie.code_territoire
     and cho.profession = vie.profession
     and cho.source = vie.source
     and cho.annee = vie.annee
-group by cho.profession, cho.source, cho.annee, cho.rang
-order by coalesce(list_position(getvariable('professions'), cho.profession), 100), cho.profession
+group by cho.cle, cho.profession, cho.source, cho.annee, cho.rang
+order by cho.cle, coalesce(list_position(getvariable('professions'), cho.profession), 100),
+    cho.profession

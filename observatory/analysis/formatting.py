@@ -6,6 +6,8 @@ read differently in `observatory profile` and in `observatory report`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from observatory.analysis.profile import Profile, SourceCredit
 
 
@@ -16,7 +18,22 @@ def french_number(value: float, decimals: int = 0) -> str:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """One figure as a French reader expects it, or `n.d.` when the source has nothing."""
+    """One figure as a French reader expects it, or `n.d.` when the source has nothing.
+
+    Memoised by (type, value, unit): a site of every territory formats the same references'
+    figures (their département, France) thousands of times."""
+    try:
+        return _format_cached(type(value), value, unit)
+    except TypeError:  # an unhashable value: formatted without the memo
+        return _format_value(value, unit)
+
+
+@lru_cache(maxsize=1 << 16)
+def _format_cached(_kind: type, value: float | None, unit: str) -> str:
+    return _format_value(value, unit)
+
+
+def _format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "n.d."
     if unit == "nombre":

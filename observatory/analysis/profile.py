@@ -9,13 +9,20 @@ given to every section's query as the DuckDB variable `profil_refs`.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from observatory.analysis.queries import run_query
-from observatory.analysis.territories import Reference, Territory, find_territory, references
+from observatory.analysis.territories import (
+    Reference,
+    Territory,
+    find_territory,
+    references_many,
+)
 from observatory.warehouse import SOURCES, table_exists
 
 LIBELLES_PROFESSIONS = {
@@ -244,29 +251,95 @@ def load_profile(
 ) -> Profile:
     """The diagnostic of one territory from the published marts (see the module docstring)."""
     territory, other_levels = find_territory(con, code, niveau, sql_dir)
-    refs = references(con, territory, sql_dir)
+    key = (territory.niveau, territory.code)
+    return load_profiles(con, [territory], sql_dir, {key: other_levels})[key]
+
+
+def load_profiles(
+    con: duckdb.DuckDBPyConnection,
+    territories: Sequence[Territory],
+    sql_dir: Path | None = None,
+    other_levels: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+) -> dict[tuple[str, str], Profile]:
+    """The diagnostics of many territories, keyed by (niveau, code): each section's query runs
+    ONCE for all of them (its rows carry the territory's `cle`, its rank in `territories`), so a
+    static site of every territory costs about twenty queries, not twenty per territory.
+    `load_profile` is the batch of one: both give the same profile of a territory."""
+    territories = list(dict.fromkeys(territories))
+    all_refs = references_many(con, territories, sql_dir)
     profil_refs = [
-        {"rang": r.rang, "role": r.role, "niveau": r.niveau, "code_territoire": r.code}
+        {"cle": cle, "rang": r.rang, "role": r.role, "niveau": r.niveau, "code_territoire": r.code}
+        for cle, refs in enumerate(all_refs)
         for r in refs
     ]
 
-    def section(name: str, **values: object) -> list[tuple]:
-        return run_query(con, f"profil_{name}", sql_dir, profil_refs=profil_refs, **values)
+    def sections(name: str, **values: object) -> dict[int, list[tuple]]:
+        rows: dict[int, list[tuple]] = defaultdict(list)
+        for row in run_query(con, f"profil_{name}", sql_dir, profil_refs=profil_refs, **values):
+            rows[row[0]].append(row[1:])
+        return rows
 
     source_mode, cog = run_query(con, "profil_parametres", sql_dir)[0]
-    m_population, m_bpe, m_sante, m_apl = run_query(con, "profil_millesimes", sql_dir)[0]
+    millesimes = run_query(con, "profil_millesimes", sql_dir)[0]
     professions = {"professions": list(LIBELLES_PROFESSIONS)}
-    profile = Profile(
-        territory=territory,
-        references=refs,
-        other_levels=other_levels,
-        source_mode=source_mode,
-        cog_millesime=cog,
-        millesime_population=m_population,
-        millesime_bpe=m_bpe,
-        millesime_sante=m_sante,
-        millesime_apl=m_apl,
+    names = (
+        "population",
+        "population_indicateurs",
+        "densites_services",
+        "gammes",
+        "acces",
+        "accessibilite",
+        "evolution_densites",
+        "changements",
+        "ruptures",
+        "evolution_sante",
     )
+    rows = {name: sections(name) for name in names}
+    rows["sante_densite"] = sections("sante_densite", **professions)
+    rows["vieillissement"] = sections("vieillissement", **professions)
+    credits: list[SourceCredit] = []
+    if table_exists(con, SOURCES):
+        credits = [
+            SourceCredit(
+                LIBELLES_PRODUCTEURS.get(producer, producer or dataset_id),
+                title or dataset_id,
+                editions,
+                licence or "licence non renseignée",
+                licence_url or "",
+                landing_page or "",
+                dataset_id,
+            )
+            for producer, dataset_id, title, editions, licence, licence_url, landing_page in (
+                run_query(con, "profil_sources", sql_dir)
+            )
+        ]
+    profiles = {}
+    for cle, (territory, refs) in enumerate(zip(territories, all_refs, strict=True)):
+        key = (territory.niveau, territory.code)
+        profiles[key] = _profile(
+            Profile(
+                territory=territory,
+                references=refs,
+                other_levels=(other_levels or {}).get(key, ()),
+                source_mode=source_mode,
+                cog_millesime=cog,
+                millesime_population=millesimes[0],
+                millesime_bpe=millesimes[1],
+                millesime_sante=millesimes[2],
+                millesime_apl=millesimes[3],
+                sources=list(credits),
+            ),
+            {name: found.get(cle, []) for name, found in rows.items()},
+        )
+    return profiles
+
+
+def _profile(profile: Profile, rows: Mapping[str, list[tuple]]) -> Profile:
+    """Fill `profile`'s sections from the rows of its own territory, query by query."""
+
+    def section(name: str) -> list[tuple]:
+        return rows[name]
+
     profile.population.extend(
         PopulationYear(m, int(p), part, int(n)) for m, p, part, n in section("population")
     )
@@ -297,13 +370,13 @@ def load_profile(
         Access(c, lib, g, _values(d), med, p10, p20, ce, lce)
         for c, lib, g, d, med, p10, p20, ce, lce in section("acces")
     )
-    for profession, densites, effectifs in section("sante_densite", **professions):
+    for profession, densites, effectifs in section("sante_densite"):
         label = LIBELLES_PROFESSIONS.get(profession, profession)
         profile.health_densities.append(Comparison(profession, label, "densite", _values(densites)))
         profile.health_headcounts.append(
             Comparison(profession, label, "effectif", _values(effectifs))
         )
-    for row in section("vieillissement", **professions):
+    for row in section("vieillissement"):
         profession, source, annee, rang, estimation, effectif, tranches, inconnu = row[:8]
         parts_60, part_65, departs = row[8:]
         profile.ageing.append(
@@ -345,19 +418,4 @@ def load_profile(
     profile.health_evolution.extend(
         HealthYear(int(m), mg, inf, apl) for m, mg, inf, apl in section("evolution_sante")
     )
-    if table_exists(con, SOURCES):
-        profile.sources.extend(
-            SourceCredit(
-                LIBELLES_PRODUCTEURS.get(producer, producer or dataset_id),
-                title or dataset_id,
-                millesimes,
-                licence or "licence non renseignée",
-                licence_url or "",
-                landing_page or "",
-                dataset_id,
-            )
-            for producer, dataset_id, title, millesimes, licence, licence_url, landing_page in (
-                run_query(con, "profil_sources", sql_dir)
-            )
-        )
     return profile

@@ -20,9 +20,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from observatory.analysis import charts, maps
 from observatory.analysis.formatting import (
@@ -78,6 +79,29 @@ class Card:
     lines: tuple[CardLine, ...]
 
 
+@dataclass(frozen=True)
+class Link:
+    """A link of a site page's navigation; `href` is empty for a territory without a page (its
+    name is then shown as text: a site never links to a page it did not write)."""
+
+    label: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What turns a report into a page of the static site (site.py): the relative path to the
+    site's root (`../`), where the shared `site.css` and `site.js` are, and the links to the
+    index, the parents, the children (grouped by level) and the neighbours of the territory
+    (`None` when the published edition has no neighbours table: `no_neighbours` says so)."""
+
+    root: str
+    parents: tuple[Link, ...] = ()
+    children: tuple[tuple[str, tuple[Link, ...]], ...] = ()
+    neighbours: tuple[Link, ...] | None = None
+    no_neighbours: str = ""
+
+
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -86,6 +110,26 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+    )
+
+
+def table_html(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1
+) -> Markup:
+    """`<table>` with a header row and one row per item, every cell escaped; the first
+    `text_columns` columns are text (class `texte`: left-aligned), the others figures."""
+
+    def cells(tag: str, values: Sequence[str]) -> str:
+        return "".join(
+            f'<{tag} class="texte">{escape(v)}</{tag}>'
+            if i < text_columns
+            else f"<{tag}>{escape(v)}</{tag}>"
+            for i, v in enumerate(values)
+        )
+
+    body = "".join(f"<tr>{cells('td', row)}</tr>" for row in rows)
+    return Markup(
+        f"<table><thead><tr>{cells('th', headers)}</tr></thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -382,10 +426,15 @@ def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
 
 
 def render_html(
-    profile: Profile, generated_at: dt.datetime | None = None, map_data: MapData | None = None
+    profile: Profile,
+    generated_at: dt.datetime | None = None,
+    map_data: MapData | None = None,
+    site: Navigation | None = None,
 ) -> str:
     """The profile as one HTML page with inline CSS, inline SVG charts and no external link;
-    with `map_data` (map_data.load_map_data), its locator map and maps of its communes."""
+    with `map_data` (map_data.load_map_data), its locator map and maps of its communes; with
+    `site`, a page of the static site instead: the site's shared stylesheet and script linked
+    (not inlined) and a navigation block to the other pages."""
     ter = profile.territory
     refs = profile.references
     series = _series(refs)
@@ -437,6 +486,8 @@ def render_html(
             web=("https://", "http://"),
             generated=(generated_at or dt.datetime.now()).strftime("%d/%m/%Y %H:%M"),
             format_value=format_value,
+            site=site,
+            table_html=table_html,
             cartes=_maps(profile, map_data),
             map_data=map_data,
             map_css=Markup(maps.MAP_CSS),
@@ -450,3 +501,13 @@ def _safe(value: object) -> object:
     if isinstance(value, list):
         return [(label, Markup(svg)) for label, svg in value]
     return Markup(value)
+
+
+def site_assets() -> tuple[str, str]:
+    """(site.css, site.js): the report's own style and script, shared by every page of the site,
+    followed by the site's additions (its navigation, the index's search box and maps)."""
+    folder = resources.files("observatory.analysis") / "templates"
+    css = [(folder / name).read_text(encoding="utf-8") for name in ("report.css", "site.css")]
+    css.insert(1, maps.MAP_CSS.strip("\n"))
+    js = [(folder / name).read_text(encoding="utf-8") for name in ("report.js", "site.js")]
+    return "\n".join(css), "\n".join(js)

@@ -12,6 +12,7 @@ département against its région and France; a région against France.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,30 +137,59 @@ def references(
     con: duckdb.DuckDBPyConnection, territory: Territory, sql_dir: Path | None = None
 ) -> tuple[Reference, ...]:
     """The territory, then its département (or région for a département), then France."""
-    chosen: list[tuple[str, str, str]] = [("territoire", territory.niveau, territory.code)]
-    if territory.niveau == "departement" and territory.code_region:
-        chosen.append(("region", "region", territory.code_region))
-    elif territory.niveau not in ("departement", "region", "france"):
-        departement = territory.code_departement
-        if departement is None:
-            found = run_query(
-                con,
-                "profil_departement_principal",
-                sql_dir,
-                niveau=territory.niveau,
-                code=territory.code,
+    return references_many(con, [territory], sql_dir)[0]
+
+
+def references_many(
+    con: duckdb.DuckDBPyConnection, territories: Sequence[Territory], sql_dir: Path | None = None
+) -> list[tuple[Reference, ...]]:
+    """`references` of every territory (aligned on `territories`), with two queries in all: the
+    names of the references, and the main département of those without one of their own."""
+    without = [
+        {"niveau": t.niveau, "code_territoire": t.code}
+        for t in territories
+        if t.niveau not in ("departement", "region", "france") and t.code_departement is None
+    ]
+    principal: dict[tuple[str, str], str] = {}
+    if without:
+        principal = {
+            (niveau, code): departement
+            for niveau, code, departement in run_query(
+                con, "profil_departement_principal", sql_dir, territoires=without
             )
-            departement = found[0][0] if found else None
-        if departement is not None:
-            chosen.append(("departement", "departement", departement))
-    if territory.niveau != "france":
-        chosen.append(("france", "france", "FR"))
+        }
     names = dict(
         ((niveau, code), libelle)
         for niveau, code, libelle in run_query(con, "profil_noms_references", sql_dir)
     )
-    names[(territory.niveau, territory.code)] = territory.libelle
+    return [_references(t, principal, names) for t in territories]
+
+
+def _references(
+    territory: Territory,
+    principal: dict[tuple[str, str], str],
+    names: dict[tuple[str, str], str | None],
+) -> tuple[Reference, ...]:
+    chosen: list[tuple[str, str, str]] = [("territoire", territory.niveau, territory.code)]
+    if territory.niveau == "departement" and territory.code_region:
+        chosen.append(("region", "region", territory.code_region))
+    elif territory.niveau not in ("departement", "region", "france"):
+        departement = territory.code_departement or principal.get(
+            (territory.niveau, territory.code)
+        )
+        if departement is not None:
+            chosen.append(("departement", "departement", departement))
+    if territory.niveau != "france":
+        chosen.append(("france", "france", "FR"))
     return tuple(
-        Reference(rang, role, niveau, code, names.get((niveau, code)))
+        Reference(
+            rang,
+            role,
+            niveau,
+            code,
+            territory.libelle
+            if (niveau, code) == (territory.niveau, territory.code)
+            else names.get((niveau, code)),
+        )
         for rang, (role, niveau, code) in enumerate(chosen)
     )

@@ -1,4 +1,4 @@
-"""The analysts' commands: `tables`, `describe`, `profile`, `report` (top floor).
+"""The analysts' commands: `tables`, `describe`, `profile`, `report`, `site` (top floor).
 
 They only read the PUBLISHED file, through a read-only connection, like `observatory query`: an
 analyst never opens the working warehouse, and a refresh publishing meanwhile cannot disturb
@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+import time
 from pathlib import Path
 
 from observatory.analysis.explore import UnknownTableError, describe_table, list_tables
 from observatory.analysis.map_data import load_map_data
 from observatory.analysis.profile import load_profile
 from observatory.analysis.report import render_html
+from observatory.analysis.site import (
+    INDICATEURS,
+    NIVEAUX_PAR_DEFAUT,
+    SiteError,
+    load_site,
+    write_site,
+)
 from observatory.analysis.territories import NIVEAUX, UnknownTerritoryError
 from observatory.cli.profile_text import render_text
 from observatory.cli.tables import format_table
@@ -29,7 +37,7 @@ class ReportPathError(ValueError):
     """`report -o` names something the report cannot be written as (a folder)."""
 
 
-ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError, ReportPathError)
+ANALYST_ERRORS = (UnknownTableError, UnknownTerritoryError, ReportPathError, SiteError)
 """User errors of these commands, for cli.USER_ERRORS."""
 
 
@@ -96,6 +104,34 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(number: int) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
+def cmd_site(settings: Settings, args: argparse.Namespace) -> int:
+    """A static site of every territory of the levels asked: pages, index, search, maps."""
+    niveaux = [n.strip() for n in args.niveaux.split(",") if n.strip()] if args.niveaux else None
+    started = time.perf_counter()
+    with published_reader(settings) as con:
+        data = load_site(con, niveaux, args.indicateur, settings.sql_dir)
+    read = time.perf_counter() - started
+    summary = write_site(data, Path(args.output))
+    pages = ", ".join(f"{_count(n)} {niveau}" for niveau, n in summary.pages.items())
+    print(
+        f"site: {summary.output / 'index.html'}\n"
+        f"pages: {_count(sum(summary.pages.values()))} ({pages})\n"
+        f"files: {_count(summary.files)}, {summary.size_bytes / 1e6:.1f} MB\n"
+        f"time: {read + summary.seconds_writing:.1f} s (reading {read:.1f} s, writing "
+        f"{summary.seconds_writing:.1f} s)"
+    )
+    if not summary.neighbours:
+        print("neighbours: not in the published edition (marts.territoires__voisins): omitted")
+    if not summary.maps:
+        print("maps: not available (the index says why)")
+    print("open index.html in any browser, offline: no server needed")
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register the analysts' subcommands on the `observatory` parser."""
     commands.add_parser(
@@ -121,3 +157,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                 "-o", "--output", help="HTML file to write (default profil_<niveau>_<code>.html)"
             )
         command.set_defaults(run=run)
+    site = commands.add_parser(
+        "site", help="a static site of every territory (index, search, one page each), offline"
+    )
+    site.add_argument("-o", "--output", required=True, help="folder to write the site into")
+    site.add_argument(
+        "--niveaux",
+        help="comma-separated levels (default: "
+        + ",".join(NIVEAUX_PAR_DEFAUT)
+        + " and every custom level)",
+    )
+    site.add_argument(
+        "--indicateur",
+        choices=list(INDICATEURS),
+        help="the indicator the index's maps show first (default medecin_generaliste)",
+    )
+    site.set_defaults(run=cmd_site)

@@ -105,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
     query.add_argument("sql", help="one SELECT (or DESCRIBE, SHOW)")
     query.add_argument("--limit", type=int, default=50, help="rows to print (default 50)")
     query.set_defaults(run=cmd_query)
-    add_analyst_commands(commands)  # tables, describe, profile, report
+    add_analyst_commands(commands)  # tables, describe, profile, report, site
     commands.add_parser(
         "editions", help="list the published editions (the current one and those kept)"
     ).set_defaults(run=cmd_editions)
