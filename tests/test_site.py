@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 import duckdb
 import pytest
 
+from observatory.analysis.map_data import load_map_data, load_maps_data
 from observatory.analysis.profile import load_profile, load_profiles
 from observatory.analysis.site import load_site, safe_name, write_site
 from observatory.analysis.territories import NIVEAUX, find_territory
@@ -192,6 +193,28 @@ def test_batched_profiles_are_the_profiles_read_one_by_one(published):
         single = load_profile(published, code, niveau)
         assert dataclasses.replace(single, other_levels=()) == batch[(niveau, code)], code
         assert single.population and single.service_densities, code  # not empty profiles
+
+
+def test_batched_map_data_is_the_map_data_read_one_by_one(published):
+    """load_maps_data runs each carte_*.sql once for all territories: the same maps as
+    load_map_data's, at every level (France too: too many communes, no locator)."""
+    codes = published.execute(
+        "select niveau, code_territoire from ("
+        "select niveau, code_territoire, row_number() over (partition by niveau "
+        "order by code_territoire) as r from marts.territoires) where r <= 2 "
+        "and niveau in ('commune', 'epci', 'bv2022', 'departement', 'region', 'pays', 'france') "
+        "order by 1, 2"
+    ).fetchall()
+    profiles = [load_profile(published, code, niveau) for niveau, code in codes]
+    batch = load_maps_data(published, profiles)
+    assert len(batch) == len(codes) >= 13
+    for profile in profiles:
+        key = (profile.territory.niveau, profile.territory.code)
+        single = load_map_data(published, profile)
+        assert single is not None and single == batch[key], key
+        if key[0] in ("commune", "epci", "departement"):
+            assert single.communes and single.indicators and single.locator, key
+    assert batch[("france", "FR")].too_many_communes or len(batch[("france", "FR")].communes)
 
 
 def test_site_errors_are_one_line(capsys, sample_build, tmp_path):

@@ -1,14 +1,25 @@
--- Every commune of a territory with its outline and the indicators its report maps: straight-line
--- distance to the nearest facility of each service of carte_services (latest BPE edition), the
--- GP accessibility (APL, latest year), the share aged 75 and over (latest population) and the
+-- Every commune of each territory asked with its outline and the indicators its maps show:
+-- straight-line distance to the nearest facility of each service of carte_services (latest BPE
+-- edition; the services of every territory asked, each territory keeps its own), the GP
+-- accessibility (APL, latest year), the share aged 75 and over (latest population) and the
 -- change of the population between the first and the last millésime of marts.population
--- (percent, NULL for a commune missing from either). Reads the variables carte_niveau and
--- carte_code (the territory) and carte_services (list of code_regroupement).
--- grain: one row per code_commune
-with communes as (
-    select tc.code_commune
-    from marts.territoires__communes as tc
-    where tc.niveau = getvariable('carte_niveau') and tc.code_territoire = getvariable('carte_code')
+-- (percent, NULL for a commune missing from either). Reads the variables carte_refs (every
+-- territory asked: a list of struct(cle, niveau, code); one run answers for all of them) and
+-- carte_services (list of code_regroupement).
+-- grain: one row per cle x code_commune
+with carte_refs as (
+    select unnest(getvariable('carte_refs'), recursive := true)
+),
+
+communes as (
+    select ref.cle, tc.code_commune
+    from carte_refs as ref
+    inner join marts.territoires__communes as tc
+        on ref.niveau = tc.niveau and ref.code = tc.code_territoire
+),
+
+membres as (
+    select distinct com.code_commune from communes as com
 ),
 
 edition_bpe as (
@@ -29,7 +40,7 @@ distances as (
         map(list(acc.code_regroupement), list(acc.distance_km)) as distances
     from marts.services__acces as acc
     inner join edition_bpe as edi on acc.millesime = edi.millesime
-    inner join communes as com on acc.code_territoire = com.code_commune
+    inner join membres as com on acc.code_territoire = com.code_commune
     where acc.niveau = 'commune'
         and list_contains(getvariable('carte_services'), acc.code_regroupement)
     group by acc.code_territoire
@@ -43,12 +54,13 @@ population as (
         max(pop.part_75_ans_et_plus) filter (where pop.millesime = bor.fin) as part_75
     from marts.population as pop
     cross join bornes as bor
-    inner join communes as com on pop.code_territoire = com.code_commune
+    inner join membres as com on pop.code_territoire = com.code_commune
     where pop.niveau = 'commune'
     group by pop.code_territoire
 )
 
 select
+    com.cle,
     com.code_commune,
     ter.libelle,
     ctr.geometrie,
@@ -72,4 +84,4 @@ left join marts.sante__accessibilite_mg as apl
     on apl.niveau = 'commune'
     and com.code_commune = apl.code_territoire
     and edi.millesime = apl.millesime
-order by com.code_commune
+order by com.cle, com.code_commune

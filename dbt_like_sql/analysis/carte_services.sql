@@ -1,21 +1,28 @@
--- The services mapped in a territory's report: the services named in carte_services (general
+-- The services mapped in each territory's maps: the services named in carte_services (general
 -- practitioner, pharmacy), then the carte_manquants services of the gamme de proximité missing
 -- for the largest share of the territory's population (living in a commune without one, the
--- ranking of marts.services__gammes), at the latest BPE edition. Reads the variables carte_niveau
--- and carte_code (the territory), carte_services (list of code_regroupement) and carte_manquants.
--- grain: one row per code_regroupement
-with edition as (
+-- ranking of marts.services__gammes), at the latest BPE edition. Reads the variables carte_refs
+-- (every territory asked: a list of struct(cle, niveau, code); one run answers for all of them),
+-- carte_services (list of code_regroupement) and carte_manquants.
+-- grain: one row per cle x code_regroupement
+with carte_refs as (
+    select unnest(getvariable('carte_refs'), recursive := true)
+),
+
+edition as (
     select max(acc.millesime) as millesime from marts.services__acces as acc
 ),
 
 communes as (
-    select tc.code_commune
-    from marts.territoires__communes as tc
-    where tc.niveau = getvariable('carte_niveau') and tc.code_territoire = getvariable('carte_code')
+    select ref.cle, tc.code_commune
+    from carte_refs as ref
+    inner join marts.territoires__communes as tc
+        on ref.niveau = tc.niveau and ref.code = tc.code_territoire
 ),
 
 par_service as (
     select
+        com.cle,
         acc.code_regroupement,
         acc.libelle_regroupement,
         acc.gamme,
@@ -25,15 +32,17 @@ par_service as (
     inner join edition as edi on acc.millesime = edi.millesime
     inner join communes as com on acc.code_territoire = com.code_commune
     where acc.niveau = 'commune'
-    group by acc.code_regroupement, acc.libelle_regroupement, acc.gamme
+    group by com.cle, acc.code_regroupement, acc.libelle_regroupement, acc.gamme
 ),
 
 manquants as (
     select
+        svc.cle,
         svc.code_regroupement,
         svc.libelle_regroupement,
         svc.part_sans,
         row_number() over (
+            partition by svc.cle
             order by svc.part_sans desc, svc.libelle_regroupement, svc.code_regroupement
         ) as rang
     from par_service as svc
@@ -43,6 +52,7 @@ manquants as (
 )
 
 select
+    svc.cle,
     svc.code_regroupement,
     svc.libelle_regroupement,
     svc.part_sans,
@@ -52,6 +62,7 @@ from par_service as svc
 where list_contains(getvariable('carte_services'), svc.code_regroupement)
 union all
 select
+    man.cle,
     man.code_regroupement,
     man.libelle_regroupement,
     man.part_sans,
@@ -59,4 +70,4 @@ select
     100 + man.rang
 from manquants as man
 where man.rang <= getvariable('carte_manquants')
-order by ordre
+order by cle, ordre

@@ -13,6 +13,8 @@ A published file without outlines (one written before they were published) has n
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,63 +98,118 @@ def _float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _locator(
-    con: duckdb.DuckDBPyConnection, profile: Profile, sql_dir: Path | None
-) -> Locator | None:
-    """The communes of the territory's département (a département: the départements of its
-    région); none for a région or France."""
-    ter = profile.territory
-    context = next((r for r in profile.references[1:] if r.role in ("departement", "region")), None)
-    if ter.niveau in ("region", "france") or context is None:
-        return None
-    members = "departement" if ter.niveau == "departement" else "commune"
-    rows = run_query(
-        con,
-        "carte_situation",
-        sql_dir,
-        carte_niveau=ter.niveau,
-        carte_code=ter.code,
-        contexte_niveau=context.niveau,
-        contexte_code=context.code,
-        membres_niveau=members,
-    )
-    shapes = tuple(
-        LocatorShape(code, name or code, bytes(geometry), bool(inside))
-        for ordre, code, name, geometry, inside in rows
-        if ordre == 0 and geometry is not None
-    )
-    outline = next((bytes(g) for o, _, _, g, _ in rows if o == 1 and g is not None), None)
-    if outline is None or not shapes:
-        return None
-    return Locator(context.long, shapes, outline)
+def _locators(
+    con: duckdb.DuckDBPyConnection, profiles: Sequence[Profile], sql_dir: Path | None
+) -> dict[int, Locator]:
+    """The locator map of each profile (keyed by its rank): the communes of the territory's
+    département (a département: the départements of its région); none for a région or France.
+    One query for all of them, each outline read once however many maps draw it."""
+    refs = []
+    contexts = {}
+    for cle, profile in enumerate(profiles):
+        ter = profile.territory
+        context = next(
+            (r for r in profile.references[1:] if r.role in ("departement", "region")), None
+        )
+        if ter.niveau in ("region", "france") or context is None:
+            continue
+        contexts[cle] = context.long
+        refs.append(
+            {
+                "cle": cle,
+                "niveau": ter.niveau,
+                "code": ter.code,
+                "contexte_niveau": context.niveau,
+                "contexte_code": context.code,
+                "membres_niveau": "departement" if ter.niveau == "departement" else "commune",
+            }
+        )
+    if not refs:
+        return {}
+    rows = run_query(con, "carte_situation", sql_dir, carte_refs=refs)
+    outlines = {
+        (niveau, code): (name or code, bytes(geometry))
+        for ordre, _, niveau, code, _, name, geometry in rows
+        if ordre == 2 and geometry is not None
+    }
+    members: dict[int, list[LocatorShape]] = defaultdict(list)
+    own: dict[int, bytes] = {}
+    for ordre, cle, niveau, code, inside, _, _ in rows:
+        if ordre == 0 and (niveau, code) in outlines:
+            name, geometry = outlines[(niveau, code)]
+            members[cle].append(LocatorShape(code, name, geometry, bool(inside)))
+        elif ordre == 1 and (niveau, code) in outlines:
+            own[cle] = outlines[(niveau, code)][1]
+    return {
+        cle: Locator(contexts[cle], tuple(members[cle]), own[cle])
+        for cle in contexts
+        if cle in own and members.get(cle)
+    }
 
 
 def load_map_data(
     con: duckdb.DuckDBPyConnection, profile: Profile, sql_dir: Path | None = None
 ) -> MapData | None:
-    """The maps of `profile`'s territory, or None when the file publishes no outlines."""
+    """The maps of `profile`'s territory, or None when the file publishes no outlines: the
+    batch of one of `load_maps_data`."""
+    key = (profile.territory.niveau, profile.territory.code)
+    return load_maps_data(con, [profile], sql_dir)[key]
+
+
+def load_maps_data(
+    con: duckdb.DuckDBPyConnection, profiles: Sequence[Profile], sql_dir: Path | None = None
+) -> dict[tuple[str, str], MapData | None]:
+    """The maps of many territories keyed by (niveau, code), every `carte_*.sql` run ONCE for
+    all of them (its rows carry the territory's `cle`, its rank in `profiles`), as
+    profile.load_profiles does for the profiles; None for all when the file publishes no
+    outlines. A territory of more than MAX_COMMUNES communes gets its locator only."""
+    keys = [(p.territory.niveau, p.territory.code) for p in profiles]
     if not table_exists(con, CONTOURS):
-        return None
-    ter = profile.territory
-    if ter.nb_communes > MAX_COMMUNES:
-        return MapData((), locator=_locator(con, profile, sql_dir), too_many_communes=True)
-    where = {"carte_niveau": ter.niveau, "carte_code": ter.code}
-    services = run_query(
-        con,
-        "carte_services",
-        sql_dir,
-        carte_services=list(SERVICES_CARTES),
-        carte_manquants=NB_MANQUANTS,
-        **where,
-    )
-    codes = [code for code, *_ in services]
-    rows = run_query(con, "carte_communes", sql_dir, carte_services=codes, **where)
+        return dict.fromkeys(keys)
+    locators = _locators(con, profiles, sql_dir)
+    mapped = [cle for cle, p in enumerate(profiles) if p.territory.nb_communes <= MAX_COMMUNES]
+    refs = [
+        {"cle": cle, "niveau": profiles[cle].territory.niveau, "code": profiles[cle].territory.code}
+        for cle in mapped
+    ]
+    services: dict[int, list[tuple]] = defaultdict(list)
+    communes: dict[int, list[tuple]] = defaultdict(list)
+    if refs:
+        for cle, *row in run_query(
+            con,
+            "carte_services",
+            sql_dir,
+            carte_refs=refs,
+            carte_services=list(SERVICES_CARTES),
+            carte_manquants=NB_MANQUANTS,
+        ):
+            services[cle].append(tuple(row))
+        codes = sorted({row[0] for found in services.values() for row in found})
+        geometries: dict[str, bytes] = {}
+        for cle, code, *row in run_query(
+            con, "carte_communes", sql_dir, carte_refs=refs, carte_services=codes
+        ):
+            # one bytes object per commune, however many territories it belongs to
+            geometry = row[1]
+            if geometry is not None:
+                geometry = geometries.setdefault(code, bytes(geometry))
+            communes[cle].append((code, row[0], geometry, *row[2:]))
+    found: dict[tuple[str, str], MapData | None] = {}
+    for cle, (key, profile) in enumerate(zip(keys, profiles, strict=True)):
+        if profile.territory.nb_communes > MAX_COMMUNES:
+            found[key] = MapData((), locator=locators.get(cle), too_many_communes=True)
+        else:
+            found[key] = _map_data(profile, services[cle], communes[cle], locators.get(cle))
+    return found
+
+
+def _map_data(
+    profile: Profile, services: list[tuple], rows: list[tuple], locator: Locator | None
+) -> MapData:
+    """One territory's maps from its rows of carte_services and carte_communes."""
     data = MapData(
-        tuple(
-            MapCommune(code, name or code, None if geometry is None else bytes(geometry))
-            for code, name, geometry, *_ in rows
-        ),
-        locator=_locator(con, profile, sql_dir),
+        tuple(MapCommune(code, name or code, geometry) for code, name, geometry, *_ in rows),
+        locator=locator,
     )
     bpe = f"Insee, BPE {profile.millesime_bpe or 'n.d.'}"
     missing: list[MapIndicator] = []
