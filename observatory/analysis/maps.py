@@ -362,6 +362,29 @@ def screen_paths(
     return [svg_path(g, frame) for g in simple], frame
 
 
+def outlines(
+    geometries: Sequence[bytes | shapely.Geometry], width: int = WIDTH
+) -> tuple[list[str], Frame]:
+    """The screen paths of shapes as `choropleth` draws them (the projection of where they lie):
+    computed once for the several maps of the same shapes and given to each as `paths`."""
+    shapes = [_geometry(g) for g in geometries]
+    if not shapes:
+        return [], Frame(0, 0, 1, width, 50)
+    return screen_paths(shapes, projection_of(shapes), width)
+
+
+def outline_defs(prefix: str, paths: Sequence[str]) -> str:
+    """An invisible SVG defining each path once (`id` = prefix + its rank), for maps drawn with
+    `use=prefix`: each map then holds one `<use>` per shape, not the shape's outline again."""
+    body = "".join(
+        f'<path id="{_attr(prefix)}{i}" d="{d}" fill-rule="evenodd"/>' for i, d in enumerate(paths)
+    )
+    return (
+        '<svg class="carte-formes" width="0" height="0" aria-hidden="true" '
+        f'xmlns="http://www.w3.org/2000/svg"><defs>{body}</defs></svg>'
+    )
+
+
 # --- drawing ----------------------------------------------------------------------------------
 
 
@@ -479,6 +502,8 @@ def choropleth(
     note: str = "",
     class_values: Sequence[float | None] | None = None,
     suffix: str = "",
+    paths: tuple[Sequence[str], Frame] | None = None,
+    use: str | None = None,
 ) -> str:
     """A choropleth of any territories (communes, EPCI, départements...) as an HTML fragment:
     `<figure class="carte" data-carte=map_id>` with the SVG (one `<path class="mark zone">` per
@@ -491,7 +516,12 @@ def choropleth(
     départements as separate maps (`by_projection` sorts shapes by projection), with the same
     classes as the main map by giving every value as `class_values` (the classes are then made
     from them, the legend counts them). Colours: `palette` of PALETTES, light for low values.
-    `suffix` follows each value in the titles when `unit` does not say it (`consultations`)."""
+    `suffix` follows each value in the titles when `unit` does not say it (`consultations`).
+
+    `paths`: the shapes' screen paths and frame already computed (`outlines`), for several maps
+    of the same shapes; with `use` too, each shape is a `<use class="mark zone" href="#{use}{i}">`
+    of the paths `outline_defs(use, ...)` defines once in the page (a page of seven maps of the
+    same communes then carries each outline once)."""
     geometries = [_geometry(s.geometry) for s in shapes]
     if departement is None and geometries:
         departement = projection_of(geometries)
@@ -502,22 +532,34 @@ def choropleth(
     assignments = [classification.class_of(v) for v in values]
     pattern_id = f"{map_id}-absente"
     body = [_pattern(pattern_id), '<g class="zones">']
-    paths, frame = screen_paths(geometries, departement, width) if geometries else ([], None)
-    for shape, d, index in zip(shapes, paths, assignments, strict=True):
+    if paths is not None:
+        drawn, frame = list(paths[0]), paths[1]
+    elif geometries:
+        drawn, frame = screen_paths(geometries, departement, width)
+    else:
+        drawn, frame = [], None
+    for i, (shape, d, index) in enumerate(zip(shapes, drawn, assignments, strict=True)):
         fill = f"url(#{pattern_id})" if index is None else classification.classes[index].colour
         value = MISSING_LABEL if index is None else format_value(shape.value, unit)
         if suffix and index is not None:
             value = f"{value} {suffix}"
-        path = (
-            f'<path class="mark zone" data-code="{_attr(shape.code)}"'
-            f"{_data_attributes(shape.data)} "
-            f'd="{d}" fill="{_attr(fill)}" fill-rule="evenodd">'
-            f"<title>{escape(shape.name)} : {escape(value)}</title></path>"
-        )
+        title = f"<title>{escape(shape.name)} : {escape(value)}</title>"
+        if use is not None:
+            path = (
+                f'<use class="mark zone" data-code="{_attr(shape.code)}"'
+                f'{_data_attributes(shape.data)} href="#{_attr(use)}{i}" fill="{_attr(fill)}">'
+                f"{title}</use>"
+            )
+        else:
+            path = (
+                f'<path class="mark zone" data-code="{_attr(shape.code)}"'
+                f"{_data_attributes(shape.data)} "
+                f'd="{d}" fill="{_attr(fill)}" fill-rule="evenodd">{title}</path>'
+            )
         href = _safe_href(shape.href)
         body.append(f'<a href="{_attr(href)}">{path}</a>' if href else path)
     body.append("</g>")
-    svg = _svg(map_id, label, frame or Frame(0, 0, 1, width, 50), body, len(paths))
+    svg = _svg(map_id, label, frame or Frame(0, 0, 1, width, 50), body, len(drawn))
     return (
         f'<figure class="carte" data-carte="{_attr(map_id)}">{svg}'
         f"{_legend(label, classification, unit)}{_caption(source, licence, note)}</figure>"
@@ -534,14 +576,24 @@ def locator(
     context_label: str = "",
     departement: str | None = None,
     width: int = 360,
+    reuse: dict | None = None,
 ) -> str:
     """A locator map: the territory's `outline` drawn over its context's shapes (the communes
-    of its département, the départements of its région), those `inside` it filled."""
-    geometries = [_geometry(s.geometry) for s in context]
-    own = _geometry(outline)
-    if departement is None:
-        departement = projection_of([*geometries, own])
-    paths, frame = screen_paths([*geometries, own], departement, width)
+    of its département, the départements of its région), those `inside` it filled.
+
+    `reuse`: a dict kept across the maps of many territories (the static site's pages), where
+    each context's outlines are projected and simplified once, by themselves, and their paths
+    written once per frame (every EPCI of a département lies in the same frame): the context's
+    shapes are then simplified without the territory's outline, so the drawing may differ by a
+    pixel from the map drawn without `reuse` (the report's, unchanged)."""
+    if reuse is not None:
+        paths, frame = _reused_paths(context, _geometry(outline), departement, width, reuse)
+    else:
+        geometries = [_geometry(s.geometry) for s in context]
+        own = _geometry(outline)
+        if departement is None:
+            departement = projection_of([*geometries, own])
+        paths, frame = screen_paths([*geometries, own], departement, width)
     flags = list(inside) if inside is not None else [False] * len(context)
     body = ['<g class="zones">']
     for shape, d, flag in zip(context, paths[:-1], flags, strict=True):
@@ -558,3 +610,36 @@ def locator(
     svg = _svg(map_id, label, frame, body, len(context))
     caption = f"<figcaption>{escape(context_label)}</figcaption>" if context_label else ""
     return f'<figure class="carte situation" data-carte="{_attr(map_id)}">{svg}{caption}</figure>'
+
+
+def _reused_paths(
+    context: Sequence[Shape],
+    own: shapely.Geometry,
+    departement: str | None,
+    width: int,
+    reuse: dict,
+) -> tuple[list[str], Frame]:
+    """The locator's paths (the context's shapes, then the territory's outline) with the
+    context's work kept in `reuse`: projected once, simplified and written once per frame."""
+    key = (departement, width, tuple(s.code for s in context))
+    found = reuse.get(key)
+    if found is None:
+        if len(reuse) > 512:
+            reuse.clear()
+        geometries = [_geometry(s.geometry) for s in context]
+        projection = departement or projection_of(geometries)
+        shapes = projected(geometries, projection)
+        found = reuse[key] = (projection, shapes, shapely.total_bounds(shapes), {})
+    projection, shapes, bounds, written = found
+    mine = projected([own], projection)
+    framing = np.asarray([shapely.box(*bounds), mine[0]], dtype=object)
+    frame = Frame.around(framing, width)
+    if frame not in written:
+        extent = max(frame.width, frame.height) / frame.scale
+        written[frame] = (
+            extent,
+            [svg_path(g, frame) for g in _simplified(shapes, extent * TOLERANCE)],
+        )
+    extent, paths = written[frame]
+    (simple,) = _simplified(mine, extent * TOLERANCE)
+    return [*paths, svg_path(simple, frame)], frame

@@ -374,11 +374,18 @@ def _licence(profile: Profile, producer: str) -> str:
     return next((c.licence for c in profile.sources if c.producer == producer), "")
 
 
-def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
+_LOCATOR_WORK: dict = {}
+"""The locator maps' outlines of the contexts already drawn (maps.locator's `reuse`): a
+département's communes are drawn on the page of each of its territories."""
+
+
+def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[str, object]:
     """The locator map and one choropleth per indicator of `data` (drawn and escaped by
-    maps.py), with each map's sentence on how to read it."""
+    maps.py), with each map's sentence on how to read it. The communes' outlines are projected
+    once for all the maps; with `shared` (the site's pages) they are also written once in the
+    page (`defs`) and each map refers to them."""
     if data is None:
-        return {"locator": None, "maps": []}
+        return {"locator": None, "maps": [], "defs": ""}
     ter = profile.territory
     locator = None
     if data.locator is not None:
@@ -389,10 +396,14 @@ def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
             f"{ter.nom} dans {data.locator.context}",
             inside=[s.inside for s in data.locator.shapes],
             context_label=f"{ter.nom} (en bleu) dans {data.locator.context}.",
+            reuse=_LOCATOR_WORK if shared else None,
         )
     background = next((c for c in profile.sources if c.dataset_id == CONTOURS_DATASET), None)
     credit = f" ; fond : {background.title}, {background.licence}" if background else ""
     drawn = []
+    with_outline = [c for c in data.communes if c.geometry is not None]
+    paths = maps.outlines([c.geometry for c in with_outline]) if with_outline else None
+    use = "forme-" if shared and with_outline else None
     for indicator in data.indicators:
         shapes = [
             maps.Shape(c.code, c.name, c.geometry, value)
@@ -420,9 +431,12 @@ def _maps(profile: Profile, data: MapData | None) -> dict[str, object]:
             source=indicator.source,
             licence=_licence(profile, indicator.producer) + credit,
             suffix=indicator.suffix,
+            paths=paths,
+            use=use,
         )
         drawn.append((indicator.label, Markup(svg), indicator.reading))
-    return {"locator": Markup(locator) if locator else None, "maps": drawn}
+    defs = maps.outline_defs(use, paths[0]) if use and paths and drawn else ""
+    return {"locator": Markup(locator) if locator else None, "maps": drawn, "defs": Markup(defs)}
 
 
 def render_html(
@@ -488,7 +502,7 @@ def render_html(
             format_value=format_value,
             site=site,
             table_html=table_html,
-            cartes=_maps(profile, map_data),
+            cartes=_maps(profile, map_data, shared=site is not None),
             map_data=map_data,
             map_css=Markup(maps.MAP_CSS),
         )

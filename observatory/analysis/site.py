@@ -41,6 +41,7 @@ import jinja2
 from markupsafe import Markup
 
 from observatory.analysis import site_maps
+from observatory.analysis.map_data import MapData, load_maps_data
 from observatory.analysis.profile import Comparison, Profile, load_profiles
 from observatory.analysis.queries import run_query
 from observatory.analysis.report import Link, Navigation, render_html, site_assets
@@ -151,6 +152,9 @@ class SiteData:
     """Commune code -> its (epci, code) and (bv2022, code): a commune page's parents."""
     maps: site_maps.NationalMaps | None = None
     """The index's national maps (départements, EPCI) when the edition has the outlines."""
+    maps_data: dict[tuple[str, str], MapData | None] = field(default_factory=dict)
+    """Each page's commune maps and locator (map_data.load_maps_data: one query per map
+    query for all the pages), None when the edition has no outlines."""
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,7 @@ def load_site(
         for niveau, code, voisin in run_query(con, "site_voisins", sql_dir, niveaux=list(chosen)):
             neighbours[(niveau, code)].append(voisin)
     data = SiteData(territories, chosen, profiles, neighbours, indicateur, communes)
+    data.maps_data = load_maps_data(con, list(profiles.values()), sql_dir)
     indicators = list(INDICATEURS.values())
     data.maps = site_maps.national_maps(
         con,
@@ -391,12 +396,14 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _render_chunk(
-    items: list[tuple[Profile, Navigation, str]], output: str, generated_at: dt.datetime
+    items: list[tuple[Profile, Navigation, str, MapData | None]],
+    output: str,
+    generated_at: dt.datetime,
 ) -> int:
     """Render and write pages (run in a worker process for large sites); returns bytes written."""
     written = 0
-    for profile, navigation, path in items:
-        html = render_html(profile, generated_at, site=navigation)
+    for profile, navigation, path, map_data in items:
+        html = render_html(profile, generated_at, map_data=map_data, site=navigation)
         target = Path(output) / path
         target.write_text(html, encoding="utf-8")
         written += len(html.encode())
@@ -425,7 +432,10 @@ def write_site(
     for niveau in data.niveaux:
         (output / safe_name(niveau)).mkdir(exist_ok=True)
     navigations = _navigations(data)
-    items = [(p, navigations[key], page_path(*key)) for key, p in data.profiles.items()]
+    items = [
+        (p, navigations[key], page_path(*key), data.maps_data.get(key))
+        for key, p in data.profiles.items()
+    ]
     if workers > 1:
         # fresh interpreters (spawn), not forks of this one: a fork of a process holding every
         # profile copies its memory page by page as soon as its garbage collector walks it
