@@ -137,6 +137,20 @@ class Classification:
             index += value >= threshold.value
         return min(index, len(self.classes) - 1)
 
+    def classes_of(self, values: Sequence[float | None]) -> tuple[int | None, ...]:
+        """`class_of` of every value at once (numpy), the same answers."""
+        if not self.classes:
+            return (None,) * len(values)
+        present = [_present(v) for v in values]
+        numbers = np.asarray([float(v) if p else 0.0 for v, p in zip(values, present, strict=True)])
+        lowers = np.asarray([c.lower for c in self.classes])
+        index = np.maximum(0, np.searchsorted(lowers, numbers, "right") - 1)
+        if self.threshold is not None:
+            below = np.asarray([c.below_threshold for c in self.classes])
+            index = index + (below[index] & (numbers >= self.threshold.value))
+        index = np.minimum(index, len(self.classes) - 1)
+        return tuple(int(i) if p else None for i, p in zip(index.tolist(), present, strict=True))
+
 
 def _present(value: float | None) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
@@ -200,7 +214,7 @@ def classify(
         MapClass(g[0], g[-1], len(g), colours[i], i in below) for i, g in enumerate(groups)
     )
     result = Classification(scheme, classes, (), threshold if below else None)
-    return dataclasses.replace(result, assignments=tuple(result.class_of(v) for v in values))
+    return dataclasses.replace(result, assignments=result.classes_of(values))
 
 
 def class_colours(palette: str, n: int) -> list[str]:
@@ -522,14 +536,16 @@ def choropleth(
     of the same shapes; with `use` too, each shape is a `<use class="mark zone" href="#{use}{i}">`
     of the paths `outline_defs(use, ...)` defines once in the page (a page of seven maps of the
     same communes then carries each outline once)."""
-    geometries = [_geometry(s.geometry) for s in shapes]
+    geometries = [] if paths is not None else [_geometry(s.geometry) for s in shapes]
     if departement is None and geometries:
         departement = projection_of(geometries)
     values = [s.value for s in shapes]
     classification = classify(
         values if class_values is None else class_values, scheme, k, threshold, palette
     )
-    assignments = [classification.class_of(v) for v in values]
+    assignments = (
+        classification.assignments if class_values is None else classification.classes_of(values)
+    )
     pattern_id = f"{map_id}-absente"
     body = [_pattern(pattern_id), '<g class="zones">']
     if paths is not None:
@@ -586,8 +602,11 @@ def locator(
     written once per frame (every EPCI of a département lies in the same frame): the context's
     shapes are then simplified without the territory's outline, so the drawing may differ by a
     pixel from the map drawn without `reuse` (the report's, unchanged)."""
+    written: dict[tuple[int, bool], str] | None = None
     if reuse is not None:
-        paths, frame = _reused_paths(context, _geometry(outline), departement, width, reuse)
+        paths, frame, written = _reused_paths(
+            context, _geometry(outline), departement, width, reuse
+        )
     else:
         geometries = [_geometry(s.geometry) for s in context]
         own = _geometry(outline)
@@ -596,12 +615,18 @@ def locator(
         paths, frame = screen_paths([*geometries, own], departement, width)
     flags = list(inside) if inside is not None else [False] * len(context)
     body = ['<g class="zones">']
-    for shape, d, flag in zip(context, paths[:-1], flags, strict=True):
-        body.append(
+    for i, (shape, d, flag) in enumerate(zip(context, paths[:-1], flags, strict=True)):
+        if written is not None and (i, flag) in written:
+            body.append(written[(i, flag)])
+            continue
+        text = (
             f'<path class="mark zone {"dedans" if flag else "contexte"}" '
             f'data-code="{_attr(shape.code)}" d="{d}" fill="{"#1b5e9e" if flag else "#eef1f4"}" '
             f'fill-rule="evenodd"><title>{escape(shape.name)}</title></path>'
         )
+        if written is not None:
+            written[(i, flag)] = text
+        body.append(text)
     body.append(
         f'<path class="contour" d="{paths[-1]}" fill="none" stroke="#1f2933" stroke-width="2">'
         f"<title>{escape(label)}"
@@ -618,9 +643,10 @@ def _reused_paths(
     departement: str | None,
     width: int,
     reuse: dict,
-) -> tuple[list[str], Frame]:
+) -> tuple[list[str], Frame, dict[tuple[int, bool], str]]:
     """The locator's paths (the context's shapes, then the territory's outline) with the
-    context's work kept in `reuse`: projected once, simplified and written once per frame."""
+    context's work kept in `reuse`: projected once, simplified and written once per frame, each
+    shape's element too (the dict returned, filled by `locator`)."""
     key = (departement, width, tuple(s.code for s in context))
     found = reuse.get(key)
     if found is None:
@@ -636,10 +662,8 @@ def _reused_paths(
     frame = Frame.around(framing, width)
     if frame not in written:
         extent = max(frame.width, frame.height) / frame.scale
-        written[frame] = (
-            extent,
-            [svg_path(g, frame) for g in _simplified(shapes, extent * TOLERANCE)],
-        )
-    extent, paths = written[frame]
+        simple = _simplified(shapes, extent * TOLERANCE)
+        written[frame] = (extent, [svg_path(g, frame) for g in simple], {})
+    extent, paths, elements = written[frame]
     (simple,) = _simplified(mine, extent * TOLERANCE)
-    return [*paths, svg_path(simple, frame)], frame
+    return [*paths, svg_path(simple, frame)], frame, elements
