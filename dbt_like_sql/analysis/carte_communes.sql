@@ -5,7 +5,8 @@
 -- change of the population between the first and the last millésime of marts.population
 -- (percent, NULL for a commune missing from either). Reads the variables carte_refs (every
 -- territory asked: a list of struct(cle, niveau, code); one run answers for all of them) and
--- carte_services (list of code_regroupement).
+-- carte_services (list of code_regroupement). The distances come as two lists (services and
+-- distances in km): a MAP costs twice as much to turn into Python objects.
 -- grain: one row per cle x code_commune
 with carte_refs as (
     select unnest(getvariable('carte_refs'), recursive := true)
@@ -37,7 +38,8 @@ bornes as (
 distances as (
     select
         acc.code_territoire as code_commune,
-        map(list(acc.code_regroupement), list(acc.distance_km)) as distances
+        list(acc.code_regroupement order by acc.code_regroupement) as services,
+        list(acc.distance_km order by acc.code_regroupement) as distances
     from marts.services__acces as acc
     inner join edition_bpe as edi on acc.millesime = edi.millesime
     inner join membres as com on acc.code_territoire = com.code_commune
@@ -64,6 +66,7 @@ select
     com.code_commune,
     ter.libelle,
     ctr.geometrie,
+    dis.services,
     dis.distances,
     apl.apl_mg,
     pop.part_75,

@@ -193,7 +193,8 @@ def load_maps_data(
             geometry = row[1]
             if geometry is not None:
                 geometry = geometries.setdefault(code, bytes(geometry))
-            communes[cle].append((code, row[0], geometry, *row[2:]))
+            distances = dict(zip(row[2] or (), row[3] or (), strict=True))
+            communes[cle].append((code, row[0], geometry, distances, *row[4:]))
     found: dict[tuple[str, str], MapData | None] = {}
     for cle, (key, profile) in enumerate(zip(keys, profiles, strict=True)):
         if profile.territory.nb_communes > MAX_COMMUNES:
