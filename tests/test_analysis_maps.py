@@ -267,6 +267,40 @@ def test_a_national_map_puts_overseas_departements_in_insets_with_the_same_class
     assert width == maps.WIDTH
 
 
+def test_the_site_s_national_map_draws_overseas_departements_as_insets():
+    """site_maps.draw_level: the mainland map, then one inset per overseas département in its
+    own projection, coloured by the classes of all the shapes under the one legend."""
+    from observatory.analysis import site_maps
+
+    shapes = [
+        maps.Shape("01", "Ain", shapely.box(5.0, 45.6, 6.0, 46.5), 1.0, href="departement/01.html"),
+        maps.Shape("2A", "Corse-du-Sud", shapely.box(8.5, 41.4, 9.4, 42.3), 2.0),
+        maps.Shape("69", "Rhône", shapely.box(4.3, 45.4, 5.0, 46.3), 3.0),
+        maps.Shape("974", "La Réunion", shapely.box(55.2, -21.4, 55.85, -20.85), 10.0),
+        maps.Shape("972", "Martinique", shapely.box(-61.25, 14.4, -60.8, 14.9), None),
+    ]
+    indicator = site_maps.MapIndicator("x", "Indicateur", "nombre")
+    html = site_maps.draw_level("departement", shapes, indicator)
+    figures = dict(re.findall(r'<figure class="carte" data-carte="([^"]+)">(.*?)</figure>', html))
+    assert list(figures) == [
+        "carte-departement",
+        "carte-departement-972",
+        "carte-departement-974",
+    ]
+    codes = {k: re.findall(r'data-code="([^"]+)"', v) for k, v in figures.items()}
+    assert codes["carte-departement"] == ["01", "2A", "69"]
+    assert codes["carte-departement-974"] == ["974"] and codes["carte-departement-972"] == ["972"]
+    assert html.count('<ul class="legende-carte">') == 1  # one legend, counting every shape
+    legend = re.search(r'<ul class="legende-carte">.*?</ul>', html).group(0)
+    assert 'donnée absente <span class="effectif">(1)</span>' in legend
+    classification = maps.classify([s.value for s in shapes], "quantiles", 5, None, "YlOrRd")
+    darkest = classification.classes[-1].colour
+    assert f'fill="{darkest}"' in figures["carte-departement-974"]  # Réunion: the largest value
+    assert "url(#carte-departement-972-absente)" in figures["carte-departement-972"]
+    inset = re.search(r'viewBox="0 0 (\d+) (\d+)"', figures["carte-departement-974"])
+    assert int(inset.group(1)) == site_maps.INSET_WIDTH
+
+
 def test_class_of_any_value_respects_the_threshold():
     result = maps.classify([1.0, 2.0, 3.0, 4.0], "quantiles", 2, SOUS_DENSE)
     assert [result.class_of(v) for v in (0.5, 2.49, 2.5, 3.5, 99.0, None)] == [0, 0, 1, 1, 1, None]

@@ -57,6 +57,7 @@ class Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
+        self.ids: set[str] = set()
         self.styles = 0
         self.inline_scripts = 0
         self.title = ""
@@ -64,6 +65,8 @@ class Links(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
         for name in ("href", "src"):
             if values.get(name) is not None:
                 self.links.append(values[name])
@@ -114,10 +117,14 @@ def test_every_link_of_every_page_resolves(site):
     pages = sorted(site.rglob("*.html"))
     checked = 0
     for page in pages:
-        for link in parse(page).links:
+        parsed = parse(page)
+        for link in parsed.links:
             parts = urlsplit(link)
             if parts.scheme in ("http", "https"):
                 continue  # the credits' landing pages and licences: the producers' sites
+            if link.startswith("#"):  # a map's <use> of an outline defined in the page
+                assert link[1:] in parsed.ids, f"{page.relative_to(site)}: {link} not defined"
+                continue
             assert not parts.scheme and not parts.netloc, (page, link)
             target = (page.parent / unquote(parts.path)).resolve()
             assert target.is_file(), f"{page.relative_to(site)}: {link} does not resolve"
@@ -167,6 +174,59 @@ def test_a_page_is_the_report_with_its_navigation(site, published):
     block = page[page.index('class="site-voisins"') :]
     block = block[: block.index("</p>")]
     assert sorted(re.findall(r'href="\.\./epci/([^"]+)\.html"', block)) == voisins
+
+
+def epci_with_communes(published: duckdb.DuckDBPyConnection) -> tuple[str, list[str]]:
+    """The sample EPCI with the most communes, and its communes' codes."""
+    epci = published.execute(
+        "select code_territoire from marts.territoires__communes where niveau = 'epci' "
+        "group by 1 order by count(*) desc, 1 limit 1"
+    ).fetchone()[0]
+    communes = [
+        code
+        for (code,) in published.execute(
+            "select code_commune from marts.territoires__communes "
+            "where niveau = 'epci' and code_territoire = ? order by 1",
+            [epci],
+        ).fetchall()
+    ]
+    return epci, communes
+
+
+def test_a_page_carries_the_commune_maps_of_its_territory(site, published):
+    """Each commune map of an EPCI's page has one shape per commune of the EPCI (a <use> of
+    the outline the page defines once), a title naming it and a legend; the locator map too."""
+    epci, communes = epci_with_communes(published)
+    assert len(communes) > 1
+    page = (site / "epci" / f"{epci}.html").read_text(encoding="utf-8")
+    assert "observatory report" not in page  # the maps are here, not in a command to run
+    figures = dict(
+        re.findall(r'<figure class="carte[^"]*" data-carte="([^"]+)">(.*?)</figure>', page, re.S)
+    )
+    maps = {k: v for k, v in figures.items() if k != "carte-situation"}
+    assert {
+        "carte-distance-D265",
+        "carte-distance-D307",
+        "carte-apl_mg",
+        "carte-part_75_ans_et_plus",
+        "carte-variation_population",
+    } <= set(maps)
+    defined = dict(re.findall(r'<path id="(forme-\d+)" d="([^"]+)"', page))
+    assert len(defined) == len(communes)  # each outline written once in the page
+    for name, figure in maps.items():
+        shapes = re.findall(
+            r'<use class="mark zone" data-code="([^"]+)" href="#(forme-\d+)" fill="[^"]+">'
+            r"<title>[^<]+ : [^<]+</title></use>",
+            figure,
+        )
+        assert sorted(code for code, _ in shapes) == communes, name
+        assert {ref for _, ref in shapes} == set(defined), name
+        marks = int(re.search(r'data-marks="(\d+)"', figure).group(1))
+        assert marks == len(communes), name
+        legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)
+        assert '<li class="classe">' in legend and "legende-titre" in legend, name
+    situation = figures["carte-situation"]
+    assert situation.count("zone dedans") == len(communes)
 
 
 def test_without_a_neighbours_table_the_page_says_so(published, tmp_path):
@@ -435,6 +495,26 @@ def test_index_search_by_name_and_by_code_opens_the_page(browser, site, publishe
     browser.evaluate("document.querySelector('.site-accueil a').click()")
     browser.wait_for("Page.loadEventFired")
     assert browser.evaluate("document.title").startswith("Diagnostics territoriaux")
+    assert browser.console() == []
+
+
+def test_a_page_s_commune_maps_are_laid_out_in_the_browser(browser, site, published):
+    """In chromium, every commune map of an EPCI page lays out one shape per commune (the
+    report's script counts the `<use>` elements it measured) and the console stays silent."""
+    epci, communes = epci_with_communes(published)
+    browser.open((site / "epci" / f"{epci}.html").as_uri())
+    found = json.loads(
+        browser.evaluate(
+            "JSON.stringify(Array.from(document.querySelectorAll('figure.carte svg.carte-svg'))"
+            ".map(s => [s.closest('figure').dataset.carte, s.querySelectorAll('.mark').length,"
+            " s.getAttribute('data-marks'), s.getAttribute('data-rendered'),"
+            " s.querySelectorAll('use.mark > title').length]))"
+        )
+    )
+    maps = [row for row in found if row[0] != "carte-situation"]
+    assert len(maps) >= 5
+    for name, shapes, marks, rendered, titles in maps:
+        assert shapes == int(marks) == int(rendered) == titles == len(communes), name
     assert browser.console() == []
 
 

@@ -1,5 +1,5 @@
 -- The outlines of the territories the static site's index maps (`observatory site`): metropolitan
--- France and Corsica only (the overseas départements, 97x, each need their own projection).
+-- France and Corsica, and the overseas départements (97x) drawn as insets in their own projection.
 -- Variable: niveaux (the levels mapped).
 -- grain: one row per niveau x code_territoire
 select ctr.niveau, ctr.code_territoire, ctr.geometrie
@@ -8,6 +8,4 @@ inner join marts.territoires as ter
     on ctr.niveau = ter.niveau and ctr.code_territoire = ter.code_territoire
 where list_contains(getvariable('niveaux'), ctr.niveau)
     and ctr.geometrie is not null
-    and coalesce(ter.code_departement, '') not like '97%'
-    and not (ter.niveau = 'departement' and ter.code_territoire like '97%')
 order by ctr.niveau, ctr.code_territoire

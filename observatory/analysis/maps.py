@@ -558,6 +558,7 @@ def choropleth(
     suffix: str = "",
     paths: tuple[Sequence[str], Frame] | None = None,
     use: str | None = None,
+    legend: bool = True,
 ) -> str:
     """A choropleth of any territories (communes, EPCI, départements...) as an HTML fragment:
     `<figure class="carte" data-carte=map_id>` with the SVG (one `<path class="mark zone">` per
@@ -575,7 +576,8 @@ def choropleth(
     `paths`: the shapes' screen paths and frame already computed (`outlines`), for several maps
     of the same shapes; with `use` too, each shape is a `<use class="mark zone" href="#{use}{i}">`
     of the paths `outline_defs(use, ...)` defines once in the page (a page of seven maps of the
-    same communes then carries each outline once)."""
+    same communes then carries each outline once). `legend=False`: no legend (an inset sharing
+    the main map's)."""
     geometries = [] if paths is not None else [_geometry(s.geometry) for s in shapes]
     if departement is None and geometries:
         departement = projection_of(geometries)
@@ -618,7 +620,8 @@ def choropleth(
     svg = _svg(map_id, label, frame or Frame(0, 0, 1, width, 50), body, len(drawn))
     return (
         f'<figure class="carte" data-carte="{_attr(map_id)}">{svg}'
-        f"{_legend(label, classification, unit)}{_caption(source, licence, note)}</figure>"
+        f"{_legend(label, classification, unit) if legend else ''}"
+        f"{_caption(source, licence, note)}</figure>"
     )
 
 

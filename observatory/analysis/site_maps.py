@@ -9,8 +9,9 @@ computed here (`maps.classify`, the same classes a drawn map would have) and wri
 `cartes.js`, from which the index's script recolours the shapes and rewrites the legend when the
 `<select>` changes, so the geometry is not repeated per indicator.
 
-The maps show metropolitan France and Corsica (Lambert-93); the overseas territories are left
-out of them (each has its page) and the index says so.
+The maps show metropolitan France and Corsica (Lambert-93) and each overseas département as a
+small inset in its own projection (`maps.by_projection`), coloured with the mainland's classes
+(`class_values`: the classes are those of every territory of the level) under the one legend.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ from observatory.warehouse import table_exists
 CONTOURS = "marts.territoires__contours"
 MAP_LEVELS = {"departement": "Départements", "epci": "EPCI"}
 PALETTE = "YlOrRd"
-OVERSEAS = "Les territoires d'outre-mer ne figurent pas sur ces cartes : chacun a sa page."
+OVERSEAS = (
+    "Les départements d'outre-mer (et leurs EPCI) sont dessinés en encarts, chacun dans sa "
+    "projection, avec les classes de la carte principale."
+)
+INSET_WIDTH = 140
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,42 @@ def _legend(label: str, classification: maps.Classification, unit: str) -> str:
             f"({count})</span></li>"
         )
     return '<ul class="legende-carte">' + "".join(rows) + "</ul>"
+
+
+def draw_level(level: str, shapes: Sequence[maps.Shape], indicator: MapIndicator) -> str:
+    """A level's national map: metropolitan France and Corsica, then one small inset per overseas
+    département (its code's order), every shape classed among all of them (one legend)."""
+    groups = maps.by_projection(shapes)
+    every = [s.value for s in shapes]
+    main = maps.choropleth(
+        f"carte-{level}",
+        groups.get(None, []),
+        indicator.label,
+        indicator.unit,
+        palette=PALETTE,
+        class_values=every,
+    )
+    insets = [
+        maps.choropleth(
+            f"carte-{level}-{safe_id(departement)}",
+            groups[departement],
+            f"{indicator.label} ({departement})",
+            indicator.unit,
+            palette=PALETTE,
+            departement=departement,
+            width=INSET_WIDTH,
+            class_values=every,
+            legend=False,
+        )
+        for departement in sorted(d for d in groups if d is not None)
+    ]
+    if not insets:
+        return main
+    return main + '<div class="encarts">' + "".join(insets) + "</div>"
+
+
+def safe_id(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text)
 
 
 def national_maps(
@@ -115,14 +156,7 @@ def national_maps(
             for code, geometry in rows
         ]
         indicator = indicators[position]
-        drawn[level] = maps.choropleth(
-            f"carte-{level}",
-            shapes,
-            indicator.label,
-            indicator.unit,
-            palette=PALETTE,
-            departement=None,
-        )
+        drawn[level] = draw_level(level, shapes, indicator)
         per_indicator = {}
         for k, other in enumerate(indicators):
             found = [values((level, code))[k] for code, _ in rows]
