@@ -280,7 +280,8 @@ def test_the_site_s_national_map_draws_overseas_departements_as_insets():
         maps.Shape("972", "Martinique", shapely.box(-61.25, 14.4, -60.8, 14.9), None),
     ]
     indicator = site_maps.MapIndicator("x", "Indicateur", "nombre")
-    html = site_maps.draw_level("departement", shapes, indicator)
+    html = site_maps.draw_level("departement", shapes, indicator, {"974": "La Réunion"})
+    assert "<figcaption>La Réunion.</figcaption>" in html
     figures = dict(re.findall(r'<figure class="carte" data-carte="([^"]+)">(.*?)</figure>', html))
     assert list(figures) == [
         "carte-departement",

@@ -2,9 +2,13 @@
 an index with a search box, opened from the file system with no server and no network.
 
 Speed is the design: every profile is read with one query per section for ALL the territories
-(profile.load_profiles), so a site of France costs about twenty queries; the pages are then
-rendered by the report's own template (report.html.j2, a page of the site IS the territory's
-report) with a navigation block and the shared `site.css` / `site.js` linked instead of inlined.
+(profile.load_profiles) and every map query once for all of them (map_data.load_maps_data), so
+a site of France costs about twenty-five queries; the pages are then rendered by the report's own
+template (report.html.j2, a page of the site IS the territory's report, its locator and commune
+maps included) with a navigation block and the shared `site.css` / `site.js` linked instead of
+inlined. In a page the communes' outlines are written once (an SVG `<defs>`) and each commune
+map refers to them (`<use>`); the locator maps' context (a département's communes) is projected
+and written once for all the pages that show it (maps.locator's `reuse`).
 
 Layout of DIR:
 
@@ -417,9 +421,10 @@ def write_site(
     workers: int = 1,
 ) -> SiteSummary:
     """Write the site into `output` (see the module docstring). The pages are rendered in this
-    process by default: rendering is ~4 ms of CPU per page (3,300 pages of France: ~12 s), and
-    `workers` > 1 processes save little of it once the profiles are pickled to them (60 MB for
-    France, ~3 s) and the interpreters started (docs/benchmarks.md, static site)."""
+    process by default. With the commune maps rendering is ~14 ms of CPU per page (3,300 pages
+    of France: ~46 s), and `workers` = 2 on 2 idle cores saves about a quarter of it (35 s)
+    once the profiles and maps are pickled to the fresh interpreters (docs/benchmarks.md,
+    static site)."""
     started = time.perf_counter()
     generated_at = generated_at or dt.datetime.now()
     _prepare_output(output)

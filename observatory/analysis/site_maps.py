@@ -75,9 +75,15 @@ def _legend(label: str, classification: maps.Classification, unit: str) -> str:
     return '<ul class="legende-carte">' + "".join(rows) + "</ul>"
 
 
-def draw_level(level: str, shapes: Sequence[maps.Shape], indicator: MapIndicator) -> str:
+def draw_level(
+    level: str,
+    shapes: Sequence[maps.Shape],
+    indicator: MapIndicator,
+    departements: Mapping[str, str] | None = None,
+) -> str:
     """A level's national map: metropolitan France and Corsica, then one small inset per overseas
-    département (its code's order), every shape classed among all of them (one legend)."""
+    département (its code's order, captioned with its name from `departements`, code -> name),
+    every shape classed among all of them (one legend)."""
     groups = maps.by_projection(shapes)
     every = [s.value for s in shapes]
     main = maps.choropleth(
@@ -99,6 +105,7 @@ def draw_level(level: str, shapes: Sequence[maps.Shape], indicator: MapIndicator
             width=INSET_WIDTH,
             class_values=every,
             legend=False,
+            note=(departements or {}).get(departement, departement),
         )
         for departement in sorted(d for d in groups if d is not None)
     ]
@@ -156,7 +163,8 @@ def national_maps(
             for code, geometry in rows
         ]
         indicator = indicators[position]
-        drawn[level] = draw_level(level, shapes, indicator)
+        overseas = {c: n for (lv, c), n in names.items() if lv == "departement"}
+        drawn[level] = draw_level(level, shapes, indicator, overseas)
         per_indicator = {}
         for k, other in enumerate(indicators):
             found = [values((level, code))[k] for code, _ in rows]
