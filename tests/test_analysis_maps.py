@@ -45,26 +45,7 @@ def test_natural_breaks_find_the_gaps():
     values = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 30.0, 31.0]
     result = maps.classify(values, "natural breaks", 3)
     assert bounds(result) == [(1, 3), (10, 12), (30, 31)]
-    assert maps.scheme_text(result) == "3 classes, seuils naturels (Jenks)"
-
-
-def test_natural_breaks_are_mapclassify_s_fisher_jenks():
-    """maps.fisher_jenks (numpy) finds mapclassify's bounds, ties and repeated values too."""
-    from mapclassify.classifiers import _fisher_jenks_means
-
-    rng = np.random.default_rng(20)
-    for case in range(120):
-        n = int(rng.integers(6, 90))
-        values = [
-            rng.random(n) * 100,
-            np.round(rng.normal(0, 5, n), 1),
-            rng.integers(0, 6, n).astype(float),
-            np.round(rng.exponential(3, n), 2) - 2,
-        ][case % 4]
-        x = np.sort(values).astype("f8")
-        k = int(min(5, len(np.unique(x))))
-        expected = _fisher_jenks_means(x.copy(), classes=k)
-        assert np.array_equal(maps.fisher_jenks(x.copy(), k), expected), case
+    assert maps.scheme_text(result) == "3 classes, seuils naturels (Fisher-Jenks)"
 
 
 def test_few_distinct_values_give_fewer_classes():

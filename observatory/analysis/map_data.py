@@ -276,11 +276,10 @@ def _map_data(
             tuple(_float(r[6]) for r in rows),
             "viridis",
             f"Variation de la population municipale entre {debut or 'n.d.'} et {fin or 'n.d.'} "
-            "(en %) ; seuils naturels : les communes proches sont dans la même classe, les plus "
-            "foncées ont le plus gagné (ou le moins perdu).",
+            "(en %) ; autant de communes dans chaque classe, les plus foncées ont le plus gagné "
+            "(ou le moins perdu).",
             "Insee",
             population,
-            scheme="natural breaks",
         )
     )
     data.indicators.extend(missing)
