@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export DAGSTER_DISABLE_TELEMETRY := 1
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: demo test dev install lint sample clean
+.PHONY: demo test dev install lint sample screenshots clean
 
 install:
 	@test -x "$(UV)" || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "uv==0.13.8"; }
@@ -42,6 +42,9 @@ lint: install
 
 sample: install  ## regenerate assets/sample from observatory/sample
 	$(RUN) python -m observatory.sample
+
+screenshots: install  ## the README's pictures (docs/images/) from the sample, with headless chromium
+	$(RUN) python -m tests.screenshots
 
 clean:  ## remove the generated warehouse (data/), keep the virtualenv
 	rm -rf data

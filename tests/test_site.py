@@ -11,14 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fcntl
 import json
-import os
 import re
-import select
-import shutil
-import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -31,8 +25,7 @@ from observatory.analysis.profile import load_profile, load_profiles
 from observatory.analysis.site import load_site, safe_name, write_site
 from observatory.analysis.territories import NIVEAUX, find_territory
 from observatory.cli import main
-
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.browser import Browser, BrowserMissing
 
 
 def run(capsys: pytest.CaptureFixture[str], home: Path, *args: str) -> tuple[int, str, str]:
@@ -311,138 +304,12 @@ def test_a_new_site_replaces_the_previous_one(capsys, sample_build, tmp_path):
 # --- headless chromium, driven over the DevTools protocol ------------------------------------
 
 
-class Browser:
-    """Headless chromium with `--remote-debugging-pipe`: commands on its fd 3, answers and
-    events on its fd 4, one JSON message per NUL-terminated chunk."""
-
-    def __init__(self, profile_dir: Path) -> None:
-        executable = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
-        if executable is None:
-            pytest.skip("chromium is not installed (apt-get install -y chromium)")
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def plumbing() -> None:  # in the child: the pipes become its fds 3 and 4
-            read = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 100)
-            write = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 100)
-            os.dup2(read, 3)
-            os.dup2(write, 4)
-
-        self.process = subprocess.Popen(
-            [
-                str(executable),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile_dir}",
-                "--remote-debugging-pipe",
-                "about:blank",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=plumbing,
-            pass_fds=(3, 4),
-        )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-        targets = self.call("Target.getTargets")["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
-        self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Log"):
-            self.call(f"{domain}.enable", session=True)
-
-    def _message(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self._from_browser], [], [], max(left, 0))
-            if not ready:
-                raise TimeoutError("chromium did not answer")
-            chunk = os.read(self._from_browser, 1 << 16)
-            if not chunk:
-                raise RuntimeError("chromium closed its pipe")
-            self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(self, method: str, session: bool = False, **params) -> dict:
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params}
-        if session:
-            message["sessionId"] = self.session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + 30
-        while True:
-            answer = self._message(deadline)
-            if answer.get("id") == self._next_id:
-                assert "error" not in answer, answer
-                return answer["result"]
-            self.events.append(answer)
-
-    def wait_for(self, method: str, timeout: float = 30) -> dict:
-        deadline = time.monotonic() + timeout
-        for i, event in enumerate(self.events):
-            if event.get("method") == method:
-                return self.events.pop(i)
-        while True:
-            event = self._message(deadline)
-            if event.get("method") == method:
-                return event
-            self.events.append(event)
-
-    def evaluate(self, expression: str):
-        result = self.call("Runtime.evaluate", session=True, expression=expression)
-        return result["result"].get("value")
-
-    def open(self, url: str) -> None:
-        self.events.clear()
-        self.call("Page.navigate", session=True, url=url)
-        self.wait_for("Page.loadEventFired")
-
-    def type_text(self, text: str) -> None:
-        self.call("Input.insertText", session=True, text=text)
-
-    def press_enter(self) -> None:
-        for kind in ("keyDown", "keyUp"):
-            self.call(
-                "Input.dispatchKeyEvent",
-                session=True,
-                type=kind,
-                key="Enter",
-                code="Enter",
-                windowsVirtualKeyCode=13,
-                **({"text": "\r"} if kind == "keyDown" else {}),
-            )
-
-    def console(self) -> list[dict]:
-        """Console messages, uncaught exceptions and browser log errors seen so far."""
-        noisy = ("Runtime.consoleAPICalled", "Runtime.exceptionThrown")
-        return [
-            e
-            for e in self.events
-            if e.get("method") in noisy
-            or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-        ]
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=30)
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-
-
 @pytest.fixture
 def browser(tmp_path):
-    opened = Browser(tmp_path / "chromium-profile")
+    try:
+        opened = Browser(tmp_path / "chromium-profile")
+    except BrowserMissing as missing:
+        pytest.skip(str(missing))
     yield opened
     opened.close()
 
