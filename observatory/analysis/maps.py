@@ -470,7 +470,8 @@ def scheme_text(classification: Classification) -> str:
     return text
 
 
-def _legend(title: str, classification: Classification, unit: str) -> str:
+def legend_html(title: str, classification: Classification, unit: str) -> str:
+    """A map's legend (`ul.legende-carte`): its title and scheme, then one line per class."""
     rows = [
         f'<li class="legende-titre">{escape(title)} <span class="methode">'
         f"({escape(scheme_text(classification))})</span></li>"
@@ -574,7 +575,7 @@ def choropleth(
     svg = _svg(map_id, label, frame or Frame(0, 0, 1, width, 50), body, len(drawn))
     return (
         f'<figure class="carte" data-carte="{_attr(map_id)}">{svg}'
-        f"{_legend(label, classification, unit) if legend else ''}"
+        f"{legend_html(label, classification, unit) if legend else ''}"
         f"{_caption(source, licence, note)}</figure>"
     )
 

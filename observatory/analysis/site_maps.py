@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 import duckdb
@@ -54,25 +53,6 @@ class NationalMaps:
     drawn: dict[str, str]
     script: str
     note: str
-
-
-def _legend(label: str, classification: maps.Classification, unit: str) -> str:
-    """The legend as maps.choropleth writes it (`ul.legende-carte`), for another indicator."""
-    rows = [
-        f'<li class="legende-titre">{escape(label)} <span class="methode">'
-        f"({escape(maps.scheme_text(classification))})</span></li>"
-    ]
-    for text, colour, count in maps.legend_items(classification, unit):
-        swatch = (
-            f'<span class="case" style="background:{escape(colour, quote=True)}"></span>'
-            if colour
-            else '<span class="case absente"></span>'
-        )
-        rows.append(
-            f'<li class="classe">{swatch}{escape(text)} <span class="effectif">'
-            f"({count})</span></li>"
-        )
-    return '<ul class="legende-carte">' + "".join(rows) + "</ul>"
 
 
 def draw_level(
@@ -175,7 +155,7 @@ def national_maps(
                 "valeurs": [
                     maps.MISSING_LABEL if v is None else format_value(v, other.unit) for v in found
                 ],
-                "legende": _legend(other.label, classification, other.unit),
+                "legende": maps.legend_html(other.label, classification, other.unit),
             }
         data[level] = {"codes": [code for code, _ in rows], "indicateurs": per_indicator}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
