@@ -5,6 +5,9 @@
   var input = document.getElementById('recherche');
   var list = document.getElementById('resultats');
   if (!data || !input || !list) { return; }
+  // `autofocus` lands at the browser's next rendering opportunity, sometimes after the load
+  // event; focusing here, when the script runs, puts the cursor in the box at once.
+  if (document.activeElement !== input) { input.focus(); }
   function plain(text) {
     return String(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
   }
