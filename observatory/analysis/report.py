@@ -12,6 +12,9 @@ The page is the Jinja2 template `templates/report.html.j2` (its style `report.cs
 Python; autoescape is on, so a territory named `<script>` or `A & B` is shown, never run. This
 module only prepares what the template lays out: the figures already formatted, the charts
 already drawn (charts.py, which escapes its own labels).
+
+Its length (over 400 lines) is one job: each key figure, chart and table of the page gets its
+few lines here, next to the others, so the page's contents read in one place.
 """
 
 from __future__ import annotations
