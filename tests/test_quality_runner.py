@@ -4,6 +4,8 @@ two suites at a time with one Great Expectations validation at a time."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import duckdb
 
@@ -171,3 +173,26 @@ def test_running_suites_and_writing_results_needs_no_dagster():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_gx_warm_up_thread_starts_only_after_sqlalchemy_is_imported_in_the_caller() -> None:
+    """GX and Dagster's run storage both import SQLAlchemy, whose modules import each other:
+    imported by two threads at once, one got a partially initialised sqlalchemy.orm.exc and a
+    build step failed (CI, once). In a fresh interpreter, the warm-up thread must find them
+    imported already when it starts."""
+    script = """
+import sys, threading
+from observatory.quality import gx
+shared = gx.SHARED_WITH_DAGSTER
+before = [m for m in shared if m in sys.modules]
+at_start = []
+threading.Thread.start = lambda self: at_start.append([m in sys.modules for m in shared])
+gx.warm_up_in_background()
+gx.warm_up_in_background()
+import sqlalchemy.orm.exc
+print(before, at_start, hasattr(sqlalchemy.orm.exc, "UnmappedClassError"))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["[]", "[[True,", "True]]", "True"], result.stdout

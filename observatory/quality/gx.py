@@ -10,6 +10,7 @@ goes through one lock.
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
 import warnings
 from collections.abc import Mapping
@@ -46,10 +47,26 @@ suites run in two threads (see runner.run_suites), so only one validation at a t
 _WARM_UP: list[threading.Thread] = []
 
 
+SHARED_WITH_DAGSTER = ("sqlalchemy", "sqlalchemy.orm")
+"""Modules both Great Expectations (at import) and Dagster's run storage (while a step runs:
+SQLAlchemy's lazily "preloaded" ORM modules) import. SQLAlchemy's packages import each other in
+a cycle; when two threads import them at once, Python's import-lock deadlock detection hands one
+of them a partially initialised module ("partially initialized module 'sqlalchemy.orm.exc' has
+no attribute 'UnmappedClassError'"), which failed a step of a build in CI once."""
+
+
+def _import_shared_modules() -> None:
+    """Import SHARED_WITH_DAGSTER in the calling thread (about 0.1 s) before the warm-up
+    thread starts, so no two threads ever import them at the same time."""
+    for name in SHARED_WITH_DAGSTER:
+        importlib.import_module(name)
+
+
 def warm_up_in_background() -> None:
     """Import Great Expectations (seconds) in a thread once new data is being loaded, so the
     suites that will run on it do not wait; a refresh that loads nothing never imports it."""
     if not _WARM_UP:
+        _import_shared_modules()
         thread = threading.Thread(target=_batch_definition, name="gx-import", daemon=True)
         _WARM_UP.append(thread)
         thread.start()
