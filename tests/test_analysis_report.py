@@ -107,7 +107,7 @@ def test_maps_escape_commune_names_in_the_report():
                 threshold=2.5,
             )
         ],
-        Locator("Dép. <01>", (LocatorShape("01901", HOSTILE, box, True),), box),
+        Locator("Dép. <01>", (LocatorShape("01901", HOSTILE, box),), box, frozenset({"01901"})),
     )
     html = render_html(hostile_profile(), map_data=data)
     assert "<script>alert" not in html and "<b>Co</b>" not in html and "<i>" not in html

@@ -1,36 +1,42 @@
--- The locator maps of territories: for each territory asked (`cle`), its context's members (the
--- communes of its département, or the départements of its région, as membres_niveau says) with
--- an outline, whether each lies in the territory (ordre 0), and the territory itself (ordre 1);
--- then every outline these maps draw, once (ordre 2, no cle: a département's communes are drawn
--- on the maps of all its territories). Reads the variable carte_refs: a list of struct(cle,
--- niveau, code, contexte_niveau, contexte_code, membres_niveau), one run answers for all of them.
--- grain: one row per ordre x cle x niveau x code
+-- The locator maps of territories, each thing they draw read once: the members of each context
+-- (ordre 0: the communes of a département, or the départements of a région, as membres_niveau
+-- says; one set per context however many territories of it are asked), the members of each
+-- territory asked (ordre 1, by `cle`: its communes, or the département itself), then every
+-- outline these maps draw with its name (ordre 2: the contexts' members and the territories).
+-- Reads the variable carte_refs: a list of struct(cle, niveau, code, contexte_niveau,
+-- contexte_code, membres_niveau); one run answers for all of them.
+-- grain: one row per ordre x (contexte or cle) x niveau x code
 with carte_refs as (
     select unnest(getvariable('carte_refs'), recursive := true)
 ),
 
+contextes as (
+    select distinct ref.contexte_niveau, ref.contexte_code, ref.membres_niveau
+    from carte_refs as ref
+),
+
 membres as (
-    select ref.cle, 'commune' as niveau, tc.code_commune as code
-    from carte_refs as ref
+    select ctx.contexte_niveau, ctx.contexte_code, 'commune' as niveau, tc.code_commune as code
+    from contextes as ctx
     inner join marts.territoires__communes as tc
-        on ref.contexte_niveau = tc.niveau and ref.contexte_code = tc.code_territoire
-    where ref.membres_niveau = 'commune'
+        on ctx.contexte_niveau = tc.niveau and ctx.contexte_code = tc.code_territoire
+    where ctx.membres_niveau = 'commune'
     union all
-    select ref.cle, 'departement', ter.code_territoire
-    from carte_refs as ref
+    select ctx.contexte_niveau, ctx.contexte_code, 'departement', ter.code_territoire
+    from contextes as ctx
     inner join marts.territoires as ter
-        on ter.niveau = 'departement' and ref.contexte_code = ter.code_region
-    where ref.membres_niveau = 'departement'
+        on ter.niveau = 'departement' and ctx.contexte_code = ter.code_region
+    where ctx.membres_niveau = 'departement'
 ),
 
 dedans as (
-    select ref.cle, tc.code_commune as code
+    select ref.cle, 'commune' as niveau, tc.code_commune as code
     from carte_refs as ref
     inner join marts.territoires__communes as tc
         on ref.niveau = tc.niveau and ref.code = tc.code_territoire
     where ref.membres_niveau = 'commune'
     union all
-    select ref.cle, ref.code
+    select ref.cle, ref.niveau, ref.code
     from carte_refs as ref
     where ref.membres_niveau <> 'commune'
 ),
@@ -43,24 +49,24 @@ dessines as (
 
 select
     0 as ordre,
-    mem.cle,
+    null as cle,
+    mem.contexte_niveau,
+    mem.contexte_code,
     mem.niveau,
     mem.code,
-    ded.code is not null as dans_territoire,
     null as libelle,
     null as geometrie
 from membres as mem
 inner join marts.territoires__contours as ctr
     on mem.niveau = ctr.niveau and mem.code = ctr.code_territoire
-left join dedans as ded on mem.cle = ded.cle and mem.code = ded.code
 union all
-select 1, ref.cle, ref.niveau, ref.code, true, null, null
-from carte_refs as ref
+select 1, ded.cle, null, null, ded.niveau, ded.code, null, null
+from dedans as ded
 union all
-select 2, null, des.niveau, des.code, true, ter.libelle, ctr.geometrie
+select 2, null, null, null, des.niveau, des.code, ter.libelle, ctr.geometrie
 from dessines as des
 inner join marts.territoires__contours as ctr
     on des.niveau = ctr.niveau and des.code = ctr.code_territoire
 left join marts.territoires as ter
     on des.niveau = ter.niveau and des.code = ter.code_territoire
-order by ordre, cle, niveau, code
+order by ordre, cle, contexte_niveau, contexte_code, niveau, code

@@ -68,16 +68,23 @@ class LocatorShape:
     code: str
     name: str
     geometry: bytes
-    inside: bool
 
 
 @dataclass(frozen=True)
 class Locator:
-    """The territory's outline among its context's members (`context`: `Ain` ...)."""
+    """The territory's outline among its context's members (`context`: `Ain` ...), those of
+    `inside` (codes) filled. `shapes` is one tuple per context, shared by the locators of all
+    its territories (a département's ~350 communes are read, kept and pickled once)."""
 
     context: str
     shapes: tuple[LocatorShape, ...]
     outline: bytes
+    inside: frozenset[str] = frozenset()
+
+    @property
+    def flags(self) -> list[bool]:
+        """Whether each of `shapes` lies in the territory."""
+        return [s.code in self.inside for s in self.shapes]
 
 
 @dataclass(frozen=True)
@@ -103,9 +110,10 @@ def _locators(
 ) -> dict[int, Locator]:
     """The locator map of each profile (keyed by its rank): the communes of the territory's
     département (a département: the départements of its région); none for a région or France.
-    One query for all of them, each outline read once however many maps draw it."""
+    One query for all of them; each context's members and each outline are read once however
+    many maps draw them."""
     refs = []
-    contexts = {}
+    contexts: dict[int, tuple[str, str, str]] = {}
     for cle, profile in enumerate(profiles):
         ter = profile.territory
         context = next(
@@ -113,7 +121,7 @@ def _locators(
         )
         if ter.niveau in ("region", "france") or context is None:
             continue
-        contexts[cle] = context.long
+        contexts[cle] = (context.niveau, context.code, context.long)
         refs.append(
             {
                 "cle": cle,
@@ -129,22 +137,26 @@ def _locators(
     rows = run_query(con, "carte_situation", sql_dir, carte_refs=refs)
     outlines = {
         (niveau, code): (name or code, bytes(geometry))
-        for ordre, _, niveau, code, _, name, geometry in rows
+        for ordre, _, _, _, niveau, code, name, geometry in rows
         if ordre == 2 and geometry is not None
     }
-    members: dict[int, list[LocatorShape]] = defaultdict(list)
-    own: dict[int, bytes] = {}
-    for ordre, cle, niveau, code, inside, _, _ in rows:
+    members: dict[tuple[str, str], list[LocatorShape]] = defaultdict(list)
+    inside: dict[int, set[str]] = defaultdict(set)
+    for ordre, cle, contexte_niveau, contexte_code, niveau, code, _, _ in rows:
         if ordre == 0 and (niveau, code) in outlines:
             name, geometry = outlines[(niveau, code)]
-            members[cle].append(LocatorShape(code, name, geometry, bool(inside)))
-        elif ordre == 1 and (niveau, code) in outlines:
-            own[cle] = outlines[(niveau, code)][1]
-    return {
-        cle: Locator(contexts[cle], tuple(members[cle]), own[cle])
-        for cle in contexts
-        if cle in own and members.get(cle)
-    }
+            members[(contexte_niveau, contexte_code)].append(LocatorShape(code, name, geometry))
+        elif ordre == 1:
+            inside[cle].add(code)
+    shapes = {key: tuple(found) for key, found in members.items()}
+    locators = {}
+    for cle, (contexte_niveau, contexte_code, label) in contexts.items():
+        ter = profiles[cle].territory
+        own = outlines.get((ter.niveau, ter.code))
+        context = shapes.get((contexte_niveau, contexte_code))
+        if own is not None and context:
+            locators[cle] = Locator(label, context, own[1], frozenset(inside[cle]))
+    return locators
 
 
 def load_map_data(

@@ -34,7 +34,9 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
+from typing import Protocol
 
 import numpy as np
 import shapely
@@ -160,7 +162,7 @@ def _present(value: float | None) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def _upper_bounds(values: list[float], scheme: str, k: int) -> list[float]:
+def _upper_bounds(values: np.ndarray, scheme: str, k: int) -> list[float]:
     """mapclassify's class upper bounds (a value v is in the first class whose bound >= v).
 
     Natural breaks are mapclassify's FisherJenks (exact; O(n²) in pure Python without numba:
@@ -168,13 +170,12 @@ def _upper_bounds(values: list[float], scheme: str, k: int) -> list[float]:
     breaks are there for a caller who asks."""
     import mapclassify  # 2 s: scikit-learn; only when a map is drawn
 
-    y = np.asarray(values, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if scheme == "quantiles":  # Quantiles(y, k).bins without the classifier's summaries
-            bins = mapclassify.classifiers.quantile(y, k=k)
+            bins = mapclassify.classifiers.quantile(values, k=k)
         elif scheme == "natural breaks":
-            bins = mapclassify.FisherJenks(y, k=k).bins
+            bins = mapclassify.FisherJenks(values, k=k).bins
         else:
             raise ValueError(f"unknown scheme {scheme!r}: quantiles or natural breaks")
     return sorted({float(b) for b in bins})
@@ -193,34 +194,30 @@ def classify(
     holds (lower = its smallest, upper = its largest). Missing values get no class."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}: quantiles or natural breaks")
-    present = sorted(float(v) for v in values if _present(v))
-    distinct = sorted(set(present))
-    groups: list[list[float]] = []
-    if distinct:
+    present = np.sort(np.asarray([float(v) for v in values if _present(v)], dtype=float))
+    distinct = np.unique(present)
+    # each class as the range [start, end) of the sorted values it holds
+    groups: list[tuple[int, int]] = []
+    if len(distinct):
         k = max(1, min(k, len(distinct)))
         # no more distinct values than classes: one class each, whatever the scheme
-        uppers = list(distinct) if len(distinct) <= k else _upper_bounds(present, scheme, k)
-        uppers[-1] = max(uppers[-1], distinct[-1])
-        start = 0
-        for bound in uppers:
-            end = start
-            while end < len(present) and present[end] <= bound:
-                end += 1
-            if end > start:
-                groups.append(present[start:end])
-            start = end
+        uppers = distinct.tolist() if len(distinct) <= k else _upper_bounds(present, scheme, k)
+        uppers[-1] = max(uppers[-1], float(distinct[-1]))
+        ends = np.searchsorted(present, uppers, "right").tolist()
+        groups = [(s, e) for s, e in zip([0, *ends[:-1]], ends, strict=True) if e > s]
     below: set[int] = set()
     if threshold is not None and groups:
-        split: list[list[float]] = []
-        for group in groups:
-            low = [v for v in group if v < threshold.value]
-            high = [v for v in group if v >= threshold.value]
-            split.extend(g for g in (low, high) if g)
+        cut = int(np.searchsorted(present, threshold.value, "left"))
+        split = []
+        for start, end in groups:
+            split.extend(g for g in ((start, min(end, cut)), (max(start, cut), end)) if g[1] > g[0])
         groups = split
-        below = {i for i, g in enumerate(groups) if g[-1] < threshold.value}
+        below = {i for i, (_, end) in enumerate(groups) if end <= cut}
     colours = class_colours(palette, len(groups))
+    bounds = present.tolist()
     classes = tuple(
-        MapClass(g[0], g[-1], len(g), colours[i], i in below) for i, g in enumerate(groups)
+        MapClass(bounds[start], bounds[end - 1], end - start, colours[i], i in below)
+        for i, (start, end) in enumerate(groups)
     )
     result = Classification(scheme, classes, (), threshold if below else None)
     return dataclasses.replace(result, assignments=result.classes_of(values))
@@ -258,6 +255,18 @@ class Shape:
     value: float | None = None
     href: str | None = None
     data: Mapping[str, str] = field(default_factory=dict)
+
+
+class Outlined(Protocol):
+    """What a locator map draws of each context member: a `Shape`, or any record with these
+    (map_data.LocatorShape, so a page does not copy its département's 350 communes)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def geometry(self) -> bytes | shapely.Geometry: ...
 
 
 def _geometry(value: bytes | shapely.Geometry) -> shapely.Geometry:
@@ -328,34 +337,59 @@ class Frame:
 
 
 def svg_path(geometry: shapely.Geometry, frame: Frame) -> str:
-    """An SVG path `d` of a projected (Multi)Polygon: one subpath per ring, its first point in
-    whole pixels then relative steps (`l`, shorter), repeated points after rounding dropped
-    (holes drawn with fill-rule evenodd). Whole pixels: the outlines are simplified to 1.5
-    pixels first, and neighbours round their shared vertices alike, so borders stay shared;
-    integers are also what makes a national site's 160,000 paths quick to write."""
-    parts = []
-    polygons = getattr(geometry, "geoms", [geometry])
-    for polygon in polygons:
-        if polygon.is_empty or polygon.geom_type != "Polygon":
+    """The SVG path `d` of one projected (Multi)Polygon (see `svg_paths`)."""
+    return svg_paths([geometry], frame)[0]
+
+
+def svg_paths(geometries: Sequence[shapely.Geometry] | np.ndarray, frame: Frame) -> list[str]:
+    """The SVG path `d` of each projected (Multi)Polygon: one subpath per ring, its first point
+    in whole pixels then relative steps (`l`, shorter), repeated points after rounding dropped
+    (holes drawn with fill-rule evenodd); `""` for an empty outline. Whole pixels: the
+    outlines are simplified to 1.5 pixels first, and neighbours round their shared vertices
+    alike, so borders stay shared; integers are also quick to write.
+
+    All the rings of all the outlines are rounded and differenced in one numpy pass (a national
+    site writes 160,000 paths of a few rings each: per-ring numpy calls cost more than the
+    arithmetic); only the text is written ring by ring."""
+    shapes = np.asarray(geometries, dtype=object)
+    if not len(shapes):
+        return []
+    parts, owner = shapely.get_parts(shapes, return_index=True)
+    polygon = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    parts, owner = parts[polygon], owner[polygon]
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, point_ring = shapely.get_coordinates(rings, return_index=True)
+    points = np.column_stack(
+        [
+            np.rint((coords[:, 0] - frame.xmin) * frame.scale),
+            np.rint((frame.ymax - coords[:, 1]) * frame.scale),
+        ]
+    ).astype(np.int64)
+    same_ring = np.zeros(len(points), dtype=bool)
+    same_ring[1:] = point_ring[1:] == point_ring[:-1]
+    keep = ~same_ring
+    keep[1:] |= np.any(points[1:] != points[:-1], axis=1)
+    points, point_ring = points[keep], point_ring[keep]
+    starts = np.searchsorted(point_ring, np.arange(len(rings)), "left")
+    ends = np.searchsorted(point_ring, np.arange(len(rings)), "right")
+    # a ring closed on its first point after rounding loses that last point
+    closed = (ends - starts > 1) & np.all(
+        points[np.maximum(ends - 1, 0)] == points[np.minimum(starts, len(points) - 1)], axis=1
+    )
+    ends = ends - closed
+    steps = np.zeros_like(points)
+    steps[1:] = points[1:] - points[:-1]
+    step_text = steps.tolist()
+    first = points.tolist()
+    texts: list[list[str]] = [[] for _ in range(len(shapes))]
+    ring_owner = owner[ring_part].tolist()
+    for ring, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        if end - start < 3:
             continue
-        for ring in (polygon.exterior, *polygon.interiors):
-            coords = np.asarray(ring.coords)
-            points = np.column_stack(
-                [
-                    np.rint((coords[:, 0] - frame.xmin) * frame.scale),
-                    np.rint((frame.ymax - coords[:, 1]) * frame.scale),
-                ]
-            ).astype(np.int64)
-            keep = np.ones(len(points), dtype=bool)
-            keep[1:] = np.any(points[1:] != points[:-1], axis=1)
-            points = points[keep]
-            if len(points) > 1 and (points[0] == points[-1]).all():
-                points = points[:-1]
-            if len(points) < 3:
-                continue
-            steps = np.diff(points, axis=0).ravel().tolist()
-            parts.append(f"M{points[0, 0]} {points[0, 1]}l" + " ".join(map(str, steps)) + "z")
-    return "".join(parts)
+        x, y = first[start]
+        body = " ".join(f"{dx} {dy}" for dx, dy in step_text[start + 1 : end])
+        texts[ring_owner[ring]].append(f"M{x} {y}l{body}z")
+    return ["".join(t) for t in texts]
 
 
 def screen_paths(
@@ -371,7 +405,7 @@ def screen_paths(
     frame = Frame.around(framing, width)
     extent = max(frame.width, frame.height) / frame.scale
     simple = _simplified(shapes, extent * TOLERANCE)
-    return [svg_path(g, frame) for g in simple], frame
+    return svg_paths(simple, frame), frame
 
 
 def outlines(
@@ -400,7 +434,10 @@ def outline_defs(prefix: str, paths: Sequence[str]) -> str:
 # --- drawing ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 17)
 def _attr(text: str) -> str:
+    """`text` escaped for HTML text and attributes, memoised: a site writes the same commune
+    names, codes and colours on every map of every page that shows them (millions of calls)."""
     return escape(str(text), quote=True)
 
 
@@ -518,6 +555,7 @@ def choropleth(
     paths: tuple[Sequence[str], Frame] | None = None,
     use: str | None = None,
     legend: bool = True,
+    values: Sequence[float | None] | None = None,
 ) -> str:
     """A choropleth of any territories (communes, EPCI, départements...) as an HTML fragment:
     `<figure class="carte" data-carte=map_id>` with the SVG (one `<path class="mark zone">` per
@@ -536,11 +574,12 @@ def choropleth(
     of the same shapes; with `use` too, each shape is a `<use class="mark zone" href="#{use}{i}">`
     of the paths `outline_defs(use, ...)` defines once in the page (a page of seven maps of the
     same communes then carries each outline once). `legend=False`: no legend (an inset sharing
-    the main map's)."""
+    the main map's). `values`: the shapes' values when not their `value` (the several maps of
+    the same shapes then share one list of shapes)."""
     geometries = [] if paths is not None else [_geometry(s.geometry) for s in shapes]
     if departement is None and geometries:
         departement = projection_of(geometries)
-    values = [s.value for s in shapes]
+    values = [s.value for s in shapes] if values is None else list(values)
     classification = classify(
         values if class_values is None else class_values, scheme, k, threshold, palette
     )
@@ -555,12 +594,13 @@ def choropleth(
         drawn, frame = screen_paths(geometries, departement, width)
     else:
         drawn, frame = [], None
-    for i, (shape, d, index) in enumerate(zip(shapes, drawn, assignments, strict=True)):
+    rows = zip(shapes, values, drawn, assignments, strict=True)
+    for i, (shape, shape_value, d, index) in enumerate(rows):
         fill = f"url(#{pattern_id})" if index is None else classification.classes[index].colour
-        value = MISSING_LABEL if index is None else format_value(shape.value, unit)
+        value = MISSING_LABEL if index is None else format_value(shape_value, unit)
         if suffix and index is not None:
             value = f"{value} {suffix}"
-        title = f"<title>{escape(shape.name)} : {escape(value)}</title>"
+        title = f"<title>{_attr(shape.name)} : {_attr(value)}</title>"
         if use is not None:
             path = (
                 f'<use class="mark zone" data-code="{_attr(shape.code)}"'
@@ -586,7 +626,7 @@ def choropleth(
 
 def locator(
     map_id: str,
-    context: Sequence[Shape],
+    context: Sequence[Outlined],
     outline: bytes | shapely.Geometry,
     label: str,
     *,
@@ -624,7 +664,7 @@ def locator(
         text = (
             f'<path class="mark zone {"dedans" if flag else "contexte"}" '
             f'data-code="{_attr(shape.code)}" d="{d}" fill="{"#1b5e9e" if flag else "#eef1f4"}" '
-            f'fill-rule="evenodd"><title>{escape(shape.name)}</title></path>'
+            f'fill-rule="evenodd"><title>{_attr(shape.name)}</title></path>'
         )
         if written is not None:
             written[(i, flag)] = text
@@ -640,7 +680,7 @@ def locator(
 
 
 def _reused_paths(
-    context: Sequence[Shape],
+    context: Sequence[Outlined],
     own: shapely.Geometry,
     departement: str | None,
     width: int,
@@ -665,7 +705,7 @@ def _reused_paths(
     if frame not in written:
         extent = max(frame.width, frame.height) / frame.scale
         simple = _simplified(shapes, extent * TOLERANCE)
-        written[frame] = (extent, [svg_path(g, frame) for g in simple], {})
+        written[frame] = (extent, svg_paths(simple, frame), {})
     extent, paths, elements = written[frame]
     (simple,) = _simplified(mine, extent * TOLERANCE)
     return [*paths, svg_path(simple, frame)], frame, elements

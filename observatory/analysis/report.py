@@ -394,10 +394,10 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
     if data.locator is not None:
         locator = maps.locator(
             "carte-situation",
-            [maps.Shape(s.code, s.name, s.geometry) for s in data.locator.shapes],
+            data.locator.shapes,
             data.locator.outline,
             f"{ter.nom} dans {data.locator.context}",
-            inside=[s.inside for s in data.locator.shapes],
+            inside=data.locator.flags,
             context_label=f"{ter.nom} (en bleu) dans {data.locator.context}.",
             reuse=_LOCATOR_WORK if shared else None,
         )
@@ -407,14 +407,15 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
     with_outline = [c for c in data.communes if c.geometry is not None]
     paths = maps.outlines([c.geometry for c in with_outline]) if with_outline else None
     use = "forme-" if shared and with_outline else None
+    shapes = [maps.Shape(c.code, c.name, c.geometry) for c in with_outline]
     for indicator in data.indicators:
-        shapes = [
-            maps.Shape(c.code, c.name, c.geometry, value)
+        if not shapes:
+            continue
+        values = [
+            value
             for c, value in zip(data.communes, indicator.values, strict=True)
             if c.geometry is not None
         ]
-        if not shapes:
-            continue
         threshold = (
             maps.Threshold(
                 indicator.threshold,
@@ -436,6 +437,7 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
             suffix=indicator.suffix,
             paths=paths,
             use=use,
+            values=values,
         )
         drawn.append((indicator.label, Markup(svg), indicator.reading))
     defs = maps.outline_defs(use, paths[0]) if use and paths and drawn else ""
