@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 import duckdb
 import pytest
 
+from observatory.analysis import site as site_module
 from observatory.analysis.map_data import load_map_data, load_maps_data
 from observatory.analysis.profile import load_profile, load_profiles
 from observatory.analysis.site import load_site, safe_name, write_site
@@ -421,7 +422,7 @@ def test_index_maps_change_with_the_indicator(browser, site, published):
 
 
 def test_pages_rendered_by_worker_processes_are_the_same(published, tmp_path):
-    """`workers` > 1 renders in fresh processes: the same bytes as in this process."""
+    """`workers` > 1 renders in forked processes: the same bytes as in this process."""
     data = load_site(published, ["epci", "departement"])
     at = dt.datetime(2026, 1, 2, 3, 4)
     write_site(data, tmp_path / "one", at)
@@ -430,3 +431,17 @@ def test_pages_rendered_by_worker_processes_are_the_same(published, tmp_path):
     assert len(pages) > 5
     for page in pages:
         assert (tmp_path / "one" / page).read_bytes() == (tmp_path / "two" / page).read_bytes()
+
+
+def test_a_large_site_is_rendered_by_one_worker_per_core_a_small_one_in_this_process(
+    monkeypatch,
+):
+    monkeypatch.setattr(site_module.sys, "platform", "linux")
+    monkeypatch.setattr(site_module.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert site_module.default_workers(14) == 1  # the sample: forking costs more
+    assert site_module.default_workers(3288) == 2  # France on 2 cores
+    monkeypatch.setattr(site_module.os, "sched_getaffinity", lambda _pid: set(range(64)))
+    assert site_module.default_workers(3288) == site_module.MAX_WORKERS
+    assert site_module.default_workers(450) == 2  # at least 200 pages each
+    monkeypatch.setattr(site_module.sys, "platform", "darwin")
+    assert site_module.default_workers(3288) == 1

@@ -147,15 +147,22 @@ class Classification:
         """`class_of` of every value at once (numpy), the same answers."""
         if not self.classes:
             return (None,) * len(values)
-        present = [_present(v) for v in values]
-        numbers = np.asarray([float(v) if p else 0.0 for v, p in zip(values, present, strict=True)])
+        numbers = _numbers(values)
+        present = ~np.isnan(numbers)
+        numbers = np.where(present, numbers, 0.0)
         lowers = np.asarray([c.lower for c in self.classes])
         index = np.maximum(0, np.searchsorted(lowers, numbers, "right") - 1)
         if self.threshold is not None:
             below = np.asarray([c.below_threshold for c in self.classes])
             index = index + (below[index] & (numbers >= self.threshold.value))
         index = np.minimum(index, len(self.classes) - 1)
-        return tuple(int(i) if p else None for i, p in zip(index.tolist(), present, strict=True))
+        found = index.tolist()
+        return tuple(i if p else None for i, p in zip(found, present.tolist(), strict=True))
+
+
+def _numbers(values: Sequence[float | None]) -> np.ndarray:
+    """The values as floats, NaN for a missing one (None or NaN)."""
+    return np.fromiter((math.nan if v is None else v for v in values), float, len(values))
 
 
 def _present(value: float | None) -> bool:
@@ -194,7 +201,8 @@ def classify(
     holds (lower = its smallest, upper = its largest). Missing values get no class."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}: quantiles or natural breaks")
-    present = np.sort(np.asarray([float(v) for v in values if _present(v)], dtype=float))
+    numbers = _numbers(values)
+    present = np.sort(numbers[~np.isnan(numbers)])
     distinct = np.unique(present)
     # each class as the range [start, end) of the sorted values it holds
     groups: list[tuple[int, int]] = []
@@ -273,6 +281,17 @@ def _geometry(value: bytes | shapely.Geometry) -> shapely.Geometry:
     if isinstance(value, shapely.Geometry):
         return value
     return shapely.from_wkb(bytes(value))
+
+
+def _geometries(values: Sequence[bytes | shapely.Geometry]) -> list[shapely.Geometry]:
+    """`_geometry` of each, the WKB parsed in one call."""
+    found = list(values)
+    raw = [i for i, v in enumerate(found) if not isinstance(v, shapely.Geometry)]
+    if raw:
+        parsed = shapely.from_wkb(np.asarray([bytes(found[i]) for i in raw], dtype=object))
+        for i, geometry in zip(raw, parsed, strict=True):
+            found[i] = geometry
+    return found
 
 
 def projection_of(geometries: Sequence[shapely.Geometry]) -> str | None:
@@ -377,18 +396,17 @@ def svg_paths(geometries: Sequence[shapely.Geometry] | np.ndarray, frame: Frame)
         points[np.maximum(ends - 1, 0)] == points[np.minimum(starts, len(points) - 1)], axis=1
     )
     ends = ends - closed
-    steps = np.zeros_like(points)
-    steps[1:] = points[1:] - points[:-1]
-    step_text = steps.tolist()
-    first = points.tolist()
+    # each point's step from the previous one, except a ring's first point: the point itself
+    steps = points.copy()
+    steps[same_ring[keep]] -= points[np.flatnonzero(same_ring[keep]) - 1]
+    flat = list(map(str, steps.ravel().tolist()))
     texts: list[list[str]] = [[] for _ in range(len(shapes))]
     ring_owner = owner[ring_part].tolist()
     for ring, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         if end - start < 3:
             continue
-        x, y = first[start]
-        body = " ".join(f"{dx} {dy}" for dx, dy in step_text[start + 1 : end])
-        texts[ring_owner[ring]].append(f"M{x} {y}l{body}z")
+        body = " ".join(flat[2 * start + 2 : 2 * end])
+        texts[ring_owner[ring]].append(f"M{flat[2 * start]} {flat[2 * start + 1]}l{body}z")
     return ["".join(t) for t in texts]
 
 
@@ -413,7 +431,7 @@ def outlines(
 ) -> tuple[list[str], Frame]:
     """The screen paths of shapes as `choropleth` draws them (the projection of where they lie):
     computed once for the several maps of the same shapes and given to each as `paths`."""
-    shapes = [_geometry(g) for g in geometries]
+    shapes = _geometries(geometries)
     if not shapes:
         return [], Frame(0, 0, 1, width, 50)
     return screen_paths(shapes, projection_of(shapes), width)
@@ -455,6 +473,8 @@ def _safe_href(href: str | None) -> str | None:
 
 
 def _data_attributes(data: Mapping[str, str]) -> str:
+    if not data:
+        return ""
     attrs = []
     for name, value in data.items():
         if not _SAFE_DATA.match(name):
@@ -576,7 +596,7 @@ def choropleth(
     same communes then carries each outline once). `legend=False`: no legend (an inset sharing
     the main map's). `values`: the shapes' values when not their `value` (the several maps of
     the same shapes then share one list of shapes)."""
-    geometries = [] if paths is not None else [_geometry(s.geometry) for s in shapes]
+    geometries = [] if paths is not None else _geometries([s.geometry for s in shapes])
     if departement is None and geometries:
         departement = projection_of(geometries)
     values = [s.value for s in shapes] if values is None else list(values)
@@ -650,7 +670,7 @@ def locator(
             context, _geometry(outline), departement, width, reuse
         )
     else:
-        geometries = [_geometry(s.geometry) for s in context]
+        geometries = _geometries([s.geometry for s in context])
         own = _geometry(outline)
         if departement is None:
             departement = projection_of([*geometries, own])
@@ -694,7 +714,7 @@ def _reused_paths(
     if found is None:
         if len(reuse) > 512:
             reuse.clear()
-        geometries = [_geometry(s.geometry) for s in context]
+        geometries = _geometries([s.geometry for s in context])
         projection = departement or projection_of(geometries)
         shapes = projected(geometries, projection)
         found = reuse[key] = (projection, shapes, shapely.total_bounds(shapes), {})

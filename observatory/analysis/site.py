@@ -31,10 +31,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
 import json
 import multiprocessing
+import os
 import re
 import shutil
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -417,17 +420,67 @@ def _render_chunk(
     return written
 
 
+MAX_WORKERS = 4
+PAGES_PER_WORKER = 200
+"""Below this many pages per worker a fork costs more than it saves (the sample's 14 pages are
+rendered in a tenth of a second)."""
+
+
+def default_workers(pages: int) -> int:
+    """One worker per core this process may use (at most MAX_WORKERS, each with at least
+    PAGES_PER_WORKER pages); 1 where processes cannot be forked (Windows, and macOS where
+    forking a process with threads is unsafe)."""
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0))
+    return max(1, min(cores, MAX_WORKERS, pages // PAGES_PER_WORKER))
+
+
+_FORKED_ITEMS: list = []
+"""The pages a forked worker renders: set before the fork, read by the children, never pickled."""
+
+
+def _render_share(share: int, workers: int, output: str, generated_at: dt.datetime) -> int:
+    return _render_chunk(_FORKED_ITEMS[share::workers], output, generated_at)
+
+
+def _render_forked(
+    items: list[tuple[Profile, Navigation, str, MapData | None]],
+    output: str,
+    generated_at: dt.datetime,
+    workers: int,
+) -> None:
+    """Render the pages in `workers` forks of this process, each every workers-th page. The
+    children inherit the profiles and maps rather than receive them pickled (60 MB and more
+    for France, and fresh interpreters importing scikit-learn and Jinja: that overhead ate
+    the gain of a second core). `gc.freeze` first: without it the children's garbage
+    collector walks every inherited object and copies the parent's memory page by page."""
+    _FORKED_ITEMS[:] = items
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(_render_share, share, workers, output, generated_at)
+                for share in range(workers)
+            ]
+            for future in futures:
+                future.result()
+    finally:
+        gc.unfreeze()
+        _FORKED_ITEMS.clear()
+
+
 def write_site(
     data: SiteData,
     output: Path,
     generated_at: dt.datetime | None = None,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> SiteSummary:
-    """Write the site into `output` (see the module docstring). The pages are rendered in this
-    process by default. With the commune maps rendering is ~14 ms of CPU per page (3,300 pages
-    of France: ~46 s), and `workers` = 2 on 2 idle cores saves about a quarter of it (35 s)
-    once the profiles and maps are pickled to the fresh interpreters (docs/benchmarks.md,
-    static site)."""
+    """Write the site into `output` (see the module docstring). The pages are rendered in
+    `workers` processes (`default_workers` when None: every core for a large site). With the
+    commune maps a page costs ~9 ms of CPU (France: ~30 s in one process), and two forked
+    workers on 2 cores halve it (docs/benchmarks.md, static site)."""
     started = time.perf_counter()
     generated_at = generated_at or dt.datetime.now()
     _prepare_output(output)
@@ -444,20 +497,9 @@ def write_site(
         (p, navigations[key], page_path(*key), data.maps_data.get(key))
         for key, p in data.profiles.items()
     ]
+    workers = default_workers(len(items)) if workers is None else workers
     if workers > 1:
-        # fresh interpreters (spawn), not forks of this one: a fork of a process holding every
-        # profile copies its memory page by page as soon as its garbage collector walks it
-        chunks = [items[i :: workers * 4] for i in range(workers * 4)]
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            list(
-                pool.map(
-                    _render_chunk,
-                    chunks,
-                    [str(output)] * len(chunks),
-                    [generated_at] * len(chunks),
-                )
-            )
+        _render_forked(items, str(output), generated_at, workers)
     else:
         _render_chunk(items, str(output), generated_at)
     lists = []

@@ -115,7 +115,8 @@ def cmd_site(settings: Settings, args: argparse.Namespace) -> int:
     with published_reader(settings) as con:
         data = load_site(con, niveaux, args.indicateur, settings.sql_dir)
     read = time.perf_counter() - started
-    summary = write_site(data, Path(args.output), workers=max(1, args.workers))
+    workers = None if args.workers is None else max(1, args.workers)
+    summary = write_site(data, Path(args.output), workers=workers)
     pages = ", ".join(f"{_count(n)} {niveau}" for niveau, n in summary.pages.items())
     print(
         f"site: {summary.output / 'index.html'}\n"
@@ -175,8 +176,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     site.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="render the pages in this many processes (default 1; 2 on 2 idle cores saves "
-        "about a sixth of France's time: docs/benchmarks.md)",
+        default=None,
+        help="render the pages in this many forked processes (default: one per core, at most "
+        "4, for a site of 200 pages or more; 1 renders in this process)",
     )
     site.set_defaults(run=cmd_site)
