@@ -8,7 +8,9 @@ template (report.html.j2, a page of the site IS the territory's report, its loca
 maps included) with a navigation block and the shared `site.css` / `site.js` linked instead of
 inlined. In a page the communes' outlines are written once (an SVG `<defs>`) and each commune
 map refers to them (`<use>`); the locator maps' context (a département's communes) is projected
-and written once for all the pages that show it (maps.locator's `reuse`).
+and written once for all the pages that show it (maps.locator's `reuse`). A large site's pages
+are rendered by forked workers, one per core (`default_workers`): about 30 s for France on 2
+cores (docs/benchmarks.md, static site).
 
 Layout of DIR:
 
