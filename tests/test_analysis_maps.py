@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from observatory.analysis import maps
+from observatory.analysis import map_classes, map_geometry, maps
 from observatory.formats.projection import (
     UTM_ZONES,
     lambert93_point,
@@ -23,10 +23,10 @@ from observatory.formats.projection import (
 )
 from tests.conftest import REAL
 
-SOUS_DENSE = maps.Threshold(2.5, "sous-dense < 2,5")
+SOUS_DENSE = map_classes.Threshold(2.5, "sous-dense < 2,5")
 
 
-def bounds(classification: maps.Classification) -> list[tuple[float, float]]:
+def bounds(classification: map_classes.Classification) -> list[tuple[float, float]]:
     return [(c.lower, c.upper) for c in classification.classes]
 
 
@@ -35,51 +35,51 @@ def bounds(classification: maps.Classification) -> list[tuple[float, float]]:
 
 def test_quantiles_put_as_many_values_in_each_class():
     # mapclassify.Quantiles(1..10, k=5).bins == [2.8, 4.6, 6.4, 8.2, 10]
-    result = maps.classify([float(v) for v in range(1, 11)], "quantiles", 5)
+    result = map_classes.classify([float(v) for v in range(1, 11)], "quantiles", 5)
     assert bounds(result) == [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)]
     assert result.assignments == (0, 0, 1, 1, 2, 2, 3, 3, 4, 4)
-    assert maps.scheme_text(result) == "5 classes, quantiles"
+    assert map_classes.scheme_text(result) == "5 classes, quantiles"
 
 
 def test_natural_breaks_find_the_gaps():
     values = [1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 30.0, 31.0]
-    result = maps.classify(values, "natural breaks", 3)
+    result = map_classes.classify(values, "natural breaks", 3)
     assert bounds(result) == [(1, 3), (10, 12), (30, 31)]
-    assert maps.scheme_text(result) == "3 classes, seuils naturels (Fisher-Jenks)"
+    assert map_classes.scheme_text(result) == "3 classes, seuils naturels (Fisher-Jenks)"
 
 
 def test_few_distinct_values_give_fewer_classes():
-    result = maps.classify([1.0, 1.0, 2.0, 2.0, 2.0], "natural breaks", 5)
+    result = map_classes.classify([1.0, 1.0, 2.0, 2.0, 2.0], "natural breaks", 5)
     assert bounds(result) == [(1, 1), (2, 2)]
-    assert bounds(maps.classify([4.0, 4.0], "quantiles", 5)) == [(4, 4)]
-    assert maps.classify([None, None], "quantiles").classes == ()
+    assert bounds(map_classes.classify([4.0, 4.0], "quantiles", 5)) == [(4, 4)]
+    assert map_classes.classify([None, None], "quantiles").classes == ()
 
 
 def test_the_apl_threshold_is_a_class_break_named_in_the_legend():
     values = [1.0, 1.5, 2.0, 2.4, 2.6, 3.0, 4.0, 5.0, 6.0]
-    for scheme in maps.SCHEMES:
-        result = maps.classify(values, scheme, 3, SOUS_DENSE)
+    for scheme in map_classes.SCHEMES:
+        result = map_classes.classify(values, scheme, 3, SOUS_DENSE)
         assert all(c.upper < 2.5 or c.lower >= 2.5 for c in result.classes), scheme
         below = [c for c in result.classes if c.below_threshold]
         assert below and max(c.upper for c in below) == 2.4
         assert [result.classes[a].below_threshold for a in result.assignments] == [
             v < 2.5 for v in values
         ]
-        labels = [text for text, _, _ in maps.legend_items(result, "apl")]
+        labels = [text for text, _, _ in map_classes.legend_items(result, "apl")]
         assert [("sous-dense < 2,5" in t) for t in labels] == [
             c.below_threshold for c in result.classes
         ]
     # exactly on the threshold: not under-served
-    result = maps.classify([1.0, 2.5, 3.0], "quantiles", 2, SOUS_DENSE)
+    result = map_classes.classify([1.0, 2.5, 3.0], "quantiles", 2, SOUS_DENSE)
     assert not result.classes[result.assignments[1]].below_threshold
 
 
 def test_missing_values_are_a_hatched_class_of_their_own():
     values = [1.0, None, 3.0, math.nan, 5.0]
-    result = maps.classify(values, "quantiles", 5)
+    result = map_classes.classify(values, "quantiles", 5)
     assert result.assignments[1] is None and result.assignments[3] is None
     assert result.missing == 2
-    assert maps.legend_items(result, "km")[-1] == ("donnée absente", "", 2)
+    assert map_classes.legend_items(result, "km")[-1] == ("donnée absente", "", 2)
     shapes = [
         maps.Shape(str(i), f"C{i}", shapely.box(5 + 0.1 * i, 46, 5.1 + 0.1 * i, 46.1), v)
         for i, v in enumerate(values)
@@ -91,14 +91,17 @@ def test_missing_values_are_a_hatched_class_of_their_own():
 
 
 def test_palettes_get_darker_strictly_so_maps_read_in_black_and_white():
-    for name, colours in maps.PALETTES.items():
-        luminance = [maps.relative_luminance(c) for c in colours]
+    for name, colours in map_classes.PALETTES.items():
+        luminance = [map_classes.relative_luminance(c) for c in colours]
         assert all(a > b for a, b in itertools.pairwise(luminance)), name
         for n in range(1, 8):
-            chosen = [maps.relative_luminance(c) for c in maps.class_colours(name, n)]
+            chosen = [map_classes.relative_luminance(c) for c in map_classes.class_colours(name, n)]
             assert len(chosen) == n
             assert all(a > b for a, b in itertools.pairwise(chosen)), (name, n)
-    assert maps.relative_luminance("#ffffff") == 1 and maps.relative_luminance("#000000") == 0
+    assert (
+        map_classes.relative_luminance("#ffffff") == 1
+        and map_classes.relative_luminance("#000000") == 0
+    )
 
 
 # --- projection ------------------------------------------------------------------------------
@@ -137,8 +140,8 @@ def test_projection_agrees_with_proj_when_it_is_installed():
 
 def test_a_map_of_reunion_is_drawn_in_its_utm_zone():
     geometries = [shapely.box(55.3, -21.2, 55.5, -21.0), shapely.box(55.5, -21.2, 55.7, -21.0)]
-    assert maps.projection_of(geometries) == "974"
-    assert maps.projection_of([shapely.box(5.0, 46.0, 5.1, 46.1)]) is None
+    assert map_geometry.projection_of(geometries) == "974"
+    assert map_geometry.projection_of([shapely.box(5.0, 46.0, 5.1, 46.1)]) is None
 
 
 # --- paths -----------------------------------------------------------------------------------
@@ -160,8 +163,8 @@ def rings(d: str) -> list[list[tuple[float, float]]]:
 
 def test_paths_are_framed_rounded_and_share_their_borders():
     left, right = shapely.box(5.0, 46.0, 5.07, 46.05), shapely.box(5.07, 46.0, 5.14, 46.05)
-    paths, frame = maps.screen_paths([left, right])
-    assert frame.width == maps.WIDTH and 0 < frame.height < maps.WIDTH
+    paths, frame = map_geometry.screen_paths([left, right])
+    assert frame.width == map_geometry.WIDTH and 0 < frame.height < map_geometry.WIDTH
     points = []
     for d in paths:
         assert d.startswith("M") and d.endswith("z")
@@ -176,7 +179,7 @@ def test_paths_are_framed_rounded_and_share_their_borders():
 
 def test_a_detailed_outline_is_simplified_for_the_screen():
     circle = shapely.Point(5.0, 46.0).buffer(0.2, quad_segs=2000)
-    (d,), _ = maps.screen_paths([circle])
+    (d,), _ = map_geometry.screen_paths([circle])
     assert 20 < len(rings(d)[0]) < 1000
     assert len(d) < 20_000
 
@@ -226,7 +229,7 @@ def test_a_national_map_puts_overseas_departements_in_insets_with_the_same_class
         maps.Shape("974", "La Réunion", shapely.box(55.2, -21.4, 55.85, -20.85), 10.0),
         maps.Shape("972", "Martinique", shapely.box(-61.25, 14.4, -60.8, 14.9), None),
     ]
-    groups = maps.by_projection(shapes)
+    groups = map_geometry.by_projection(shapes)
     assert {k: [s.code for s in v] for k, v in groups.items()} == {
         None: ["01", "2A", "69"],
         "974": ["974"],
@@ -240,12 +243,12 @@ def test_a_national_map_puts_overseas_departements_in_insets_with_the_same_class
     # the same legend on both maps, Réunion in the darkest class
     legend = re.compile(r'<ul class="legende-carte">.*?</ul>')
     assert legend.search(inset).group(0) == legend.search(main).group(0)
-    darkest = maps.class_colours("YlOrRd", 2)[-1]
+    darkest = map_classes.class_colours("YlOrRd", 2)[-1]
     assert f'fill="{darkest}"' in inset and 'data-code="974"' in inset
     assert main.count('class="mark zone"') == 3 and '<a href="/departement/01">' in main
     # each drawn in its own projection: Réunion's box fills its inset
     width = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', inset).group(1))
-    assert width == maps.WIDTH
+    assert width == map_geometry.WIDTH
 
 
 def test_the_site_s_national_map_draws_overseas_departements_as_insets():
@@ -275,7 +278,7 @@ def test_the_site_s_national_map_draws_overseas_departements_as_insets():
     assert html.count('<ul class="legende-carte">') == 1  # one legend, counting every shape
     legend = re.search(r'<ul class="legende-carte">.*?</ul>', html).group(0)
     assert 'donnée absente <span class="effectif">(1)</span>' in legend
-    classification = maps.classify([s.value for s in shapes], "quantiles", 5, None, "YlOrRd")
+    classification = map_classes.classify([s.value for s in shapes], "quantiles", 5, None, "YlOrRd")
     darkest = classification.classes[-1].colour
     assert f'fill="{darkest}"' in figures["carte-departement-974"]  # Réunion: the largest value
     assert "url(#carte-departement-972-absente)" in figures["carte-departement-972"]
@@ -284,7 +287,7 @@ def test_the_site_s_national_map_draws_overseas_departements_as_insets():
 
 
 def test_class_of_any_value_respects_the_threshold():
-    result = maps.classify([1.0, 2.0, 3.0, 4.0], "quantiles", 2, SOUS_DENSE)
+    result = map_classes.classify([1.0, 2.0, 3.0, 4.0], "quantiles", 2, SOUS_DENSE)
     assert [result.class_of(v) for v in (0.5, 2.49, 2.5, 3.5, 99.0, None)] == [0, 0, 1, 1, 1, None]
 
 

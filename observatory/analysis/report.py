@@ -28,7 +28,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
-from observatory.analysis import charts, maps
+from observatory.analysis import charts, map_classes, map_geometry, maps
 from observatory.analysis.formatting import (
     CREDITS_TITLE,
     NO_AGES,
@@ -405,7 +405,7 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
     credit = f" ; fond : {background.title}, {background.licence}" if background else ""
     drawn = []
     with_outline = [c for c in data.communes if c.geometry is not None]
-    paths = maps.outlines([c.geometry for c in with_outline]) if with_outline else None
+    paths = map_geometry.outlines([c.geometry for c in with_outline]) if with_outline else None
     use = "forme-" if shared and with_outline else None
     shapes = [maps.Shape(c.code, c.name, c.geometry) for c in with_outline]
     for indicator in data.indicators:
@@ -417,7 +417,7 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
             if c.geometry is not None
         ]
         threshold = (
-            maps.Threshold(
+            map_classes.Threshold(
                 indicator.threshold,
                 f"sous-dense < {format_value(indicator.threshold, 'densite')}",
             )

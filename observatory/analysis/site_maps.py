@@ -5,13 +5,14 @@ A separate module so that the maps can change without touching the site: `site.p
 (issue 20's commune outlines) and the drawing is the maps module's (`maps.choropleth`: one
 `<path>` per territory linking to its page, a legend, classes by quantiles). The SVG is drawn
 once per level, coloured by the default indicator; for the other indicators only the classes are
-computed here (`maps.classify`, the same classes a drawn map would have) and written to
+computed here (`map_classes.classify`, the same classes a drawn map would have) and written to
 `cartes.js`, from which the index's script recolours the shapes and rewrites the legend when the
 `<select>` changes, so the geometry is not repeated per indicator.
 
 The maps show metropolitan France and Corsica (Lambert-93) and each overseas département as a
-small inset in its own projection (`maps.by_projection`), coloured with the mainland's classes
-(`class_values`: the classes are those of every territory of the level) under the one legend.
+small inset in its own projection (`map_geometry.by_projection`), coloured with the mainland's
+classes (`class_values`: the classes are those of every territory of the level) under the one
+legend.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatory.analysis import maps
+from observatory.analysis import map_classes, map_geometry, maps
 from observatory.analysis.formatting import format_value
 from observatory.analysis.queries import run_query
 from observatory.warehouse import table_exists
@@ -64,7 +65,7 @@ def draw_level(
     """A level's national map: metropolitan France and Corsica, then one small inset per overseas
     département (its code's order, captioned with its name from `departements`, code -> name),
     every shape classed among all of them (one legend)."""
-    groups = maps.by_projection(shapes)
+    groups = map_geometry.by_projection(shapes)
     every = [s.value for s in shapes]
     main = maps.choropleth(
         f"carte-{level}",
@@ -148,12 +149,13 @@ def national_maps(
         per_indicator = {}
         for k, other in enumerate(indicators):
             found = [values((level, code))[k] for code, _ in rows]
-            classification = maps.classify(found, "quantiles", 5, None, PALETTE)
+            classification = map_classes.classify(found, "quantiles", 5, None, PALETTE)
             per_indicator[other.code] = {
                 "couleurs": [c.colour for c in classification.classes],
                 "classes": [-1 if i is None else i for i in classification.assignments],
                 "valeurs": [
-                    maps.MISSING_LABEL if v is None else format_value(v, other.unit) for v in found
+                    map_classes.MISSING_LABEL if v is None else format_value(v, other.unit)
+                    for v in found
                 ],
                 "legende": maps.legend_html(other.label, classification, other.unit),
             }
