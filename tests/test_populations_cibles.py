@@ -293,3 +293,49 @@ def test_the_seed_check_catches_a_group_that_is_not_made_of_fine_bands(changed_w
     assert ("C201", "type présent plusieurs fois") in problems
     assert ("C201", "population cible illisible ou hors des bornes des tranches fines") in problems
     assert ("Z999", "code absent de la nomenclature BPE") in problems
+
+
+# --- the one real row of the census file --------------------------------------------------------
+
+FORMATS = REPOSITORY.parent / "shared" / "reference" / "formats.md"
+
+
+def real_census_lines() -> tuple[str, str]:
+    """Header and first data row of the real RP 2020 IRIS file, as quoted in formats.md §3.1."""
+    text = FORMATS.read_text(encoding="utf-8")
+    start = text.index("**Header + first data row of the RP 2020 file**")
+    header, row = text[start:].split("```")[1].strip().splitlines()
+    return header, row
+
+
+@pytest.mark.skipif(not FORMATS.is_file(), reason="../shared/reference is absent")
+def test_the_real_rp2020_row_is_read_with_its_fine_bands(tmp_path):
+    """The real 76-column header: every fine band is matched by the catalog's patterns and
+    staged, each to the value of the file, and they add up to the IRIS's P20_POP."""
+    from observatory.cli import main
+    from observatory.models.header import statement
+
+    header, line = real_census_lines()
+    archive = tmp_path / "base-ic-evol-struct-pop-2020_csv.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("base-ic-evol-struct-pop-2020.CSV", f"{header}\r\n{line}\r\n")
+    home = tmp_path / "home"
+    argv = ["--home", str(home), "--source", "local", "ingest", "insee_population_ages"]
+    assert main([*argv, "--file", str(archive), "--millesime", "2020"]) == 0
+    row = next(csv.DictReader(io.StringIO(f"{header}\n{line}\n"), delimiter=";"))
+    model = REPOSITORY / "dbt_like_sql" / "staging" / "stg_insee__population_ages.sql"
+    con = duckdb.connect(str(make_settings(home, OBSERVATORY_SOURCE="local").warehouse_path))
+    try:
+        cursor = con.execute(f"select * from ({statement(model.read_text(encoding='utf-8'))})")
+        names = [d[0] for d in cursor.description]
+        staged = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    assert len(staged) == 1 and staged[0]["code_iris"] == row["IRIS"] == "010010000"
+    fine = 0.0
+    for band, (low, high) in FINE_BOUNDS.items():
+        column = f"population_{low}_{high}" if high is not None else f"population_{low}_plus"
+        assert float(staged[0][column]) == pytest.approx(float(row[f"P20_POP{band}"]), abs=1e-6)
+        fine += float(staged[0][column])
+    assert float(staged[0]["population"]) == 806
+    assert fine == pytest.approx(806, abs=1e-5)
