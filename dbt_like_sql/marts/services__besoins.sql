@@ -8,10 +8,11 @@
 -- target populations of the latest census millésime at or before N (the earliest one when all
 -- are later), named in millesime_recensement; without any census ingested, the facilities and
 -- places are still counted (territories holding the service only), target populations and
--- ratios are NULL. Services: every service with distances (gammes
+-- ratios are NULL. Services (int_bpe__services_besoins): every service with distances (gammes
 -- de proximité and intermédiaire, health types) and every other one with a target population
--- narrower than all ages (lycées...), in every territory: a territory without the service has
--- a row with 0 facilities. Places are summed over the facilities whose capacity the BPE gives;
+-- narrower than all ages (lycées; a type with such a population that no regroupement counts is
+-- a service of its own, without distances), in every territory: a territory without the
+-- service has a row with 0 facilities. Places are summed over the facilities whose capacity the BPE gives;
 -- places_pour_1000 is NULL for a service none of whose facilities has one that edition.
 -- grain: one row per niveau x code_territoire x millesime x code_regroupement
 -- validation suite (Great Expectations; see README, Validation):
@@ -50,7 +51,7 @@ appariement as (
         edi.millesime,
         coalesce(max(rec.millesime) filter (where rec.millesime <= edi.millesime),
             min(rec.millesime)) as millesime_recensement
-    from (select distinct reg.millesime from intermediate.int_bpe__regroupements as reg) as edi
+    from (select distinct reg.millesime from intermediate.int_bpe__services_besoins as reg) as edi
     left join recensements as rec on true
     group by edi.millesime
 ),
@@ -59,7 +60,7 @@ capacites_editions as (
     -- services some facility of which has a capacity, per edition
     select distinct equ.millesime, reg.code_regroupement
     from intermediate.int_bpe__equipements as equ
-    inner join intermediate.int_bpe__regroupements as reg
+    inner join intermediate.int_bpe__services_besoins as reg
         on equ.millesime = reg.millesime and equ.code_serie = reg.code_serie
     where equ.capacite is not null
 ),
@@ -71,7 +72,7 @@ services as (
         max(reg.libelle_regroupement) as libelle_regroupement,
         max(reg.gamme) as gamme,
         cap.code_regroupement is not null as avec_capacite
-    from intermediate.int_bpe__regroupements as reg
+    from intermediate.int_bpe__services_besoins as reg
     left join capacites_editions as cap
         on reg.millesime = cap.millesime and reg.code_regroupement = cap.code_regroupement
     group by reg.millesime, reg.code_regroupement, cap.code_regroupement
@@ -110,7 +111,7 @@ offre_communes as (
         coalesce(sum(equ.nb_equipements) filter (where equ.capacite is not null), 0)
             as nb_equipements_avec_capacite
     from intermediate.int_bpe__equipements as equ
-    inner join intermediate.int_bpe__regroupements as reg
+    inner join intermediate.int_bpe__services_besoins as reg
         on equ.millesime = reg.millesime and equ.code_serie = reg.code_serie
     inner join retenus as ret
         on reg.millesime = ret.millesime and reg.code_regroupement = ret.code_regroupement

@@ -10,7 +10,7 @@ with attendus as (
         sum(equ.nb_equipements) as nb_equipements,
         coalesce(sum(equ.capacite), 0) as places
     from intermediate.int_bpe__equipements as equ
-    inner join intermediate.int_bpe__regroupements as reg
+    inner join intermediate.int_bpe__services_besoins as reg
         on equ.millesime = reg.millesime and equ.code_serie = reg.code_serie
     group by equ.millesime, reg.code_regroupement
 )
