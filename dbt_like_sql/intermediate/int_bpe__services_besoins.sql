@@ -1,7 +1,7 @@
 -- The services measured against their target population, and the facility types each counts:
 -- every service (regroupement) of int_bpe__regroupements, plus every facility type with a
 -- target population narrower than all ages (int_bpe__populations_cibles) that no service of
--- its edition counts, as a service of its own coded by its series code (gamme hors_gamme). So
+-- its edition counts and that has facilities that edition, as a service of its own coded by its series code (gamme hors_gamme). So
 -- collèges, crèches or nursing homes are measured even when only the seed's gamme de
 -- proximité is there (no gammes workbook ingested), and the 2021 écoles (C101, C104: split in
 -- 2023, no series code) keep their own services.
@@ -24,17 +24,23 @@ with regroupements as (
 ),
 
 types_cibles as (
-    select distinct pci.millesime, pci.code_serie
+    -- types with a narrower target population holding facilities that edition
+    select pci.millesime, pci.code_serie, min(pci.typequ) as typequ
     from intermediate.int_bpe__populations_cibles as pci
     where pci.population_cible <> (
         select coalesce(max(trim(see.population_cible)), 'tous')
         from seeds.populations_cibles as see
         where trim(see.typequ) = '*'
     )
+        and exists (
+            select 1 from intermediate.int_bpe__equipements as equ
+            where equ.millesime = pci.millesime and equ.code_serie = pci.code_serie
+        )
+    group by pci.millesime, pci.code_serie
 ),
 
 orphelins as (
-    select tcb.millesime, tcb.code_serie
+    select tcb.millesime, tcb.code_serie, tcb.typequ
     from types_cibles as tcb
     anti join regroupements as reg
         on tcb.millesime = reg.millesime and tcb.code_serie = reg.code_serie
@@ -58,4 +64,4 @@ select
     'type_cible'
 from orphelins as orp
 left join intermediate.int_bpe__nomenclature as nom
-    on orp.millesime = nom.millesime and orp.code_serie = nom.typequ
+    on orp.millesime = nom.millesime and orp.typequ = nom.typequ

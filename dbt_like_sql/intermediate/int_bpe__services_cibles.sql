@@ -1,11 +1,11 @@
 -- The target population of each service (regroupement) of each BPE edition: the age groups of
 -- the facility types it counts (int_bpe__populations_cibles, from the seed populations_cibles;
--- types matched on their series code). When its types name different groups (an école
+-- types matched on their series code; a type absent from the edition reads the seed's row). When its types name different groups (an école
 -- counting maternelles 3-5, primaires 3-10 and élémentaires 6-10), the service's target
 -- population is the smallest group covering them all (3-10): one of its types' groups when one
 -- covers the others, else a group spelt like the seed's (`a-b`, `a+`), which
 -- marts.population__cibles may lack (its target population is then unknown). A service none of
--- whose types is in the edition takes the seed's default row `*` (all ages).
+-- whose types has a group takes the seed's default row `*` (all ages).
 -- grain: one row per millesime x code_regroupement
 -- columns:
 --   millesime: BPE edition
@@ -20,17 +20,25 @@ with defaut as (
     where trim(see.typequ) = '*'
 ),
 
-types as (
-    -- each type of each service in the edition, with its group
+groupes_types as (
+    -- each type of each service with its group: the edition's type, else (a type of the
+    -- gammes absent from the edition, such as the 2023 écoles in 2021) the seed's row
     select distinct
         reg.millesime,
         reg.code_regroupement,
-        pci.population_cible,
-        pci.age_min,
-        pci.age_max
+        coalesce(pci.population_cible, trim(see.population_cible)) as population_cible
     from intermediate.int_bpe__services_besoins as reg
-    inner join intermediate.int_bpe__populations_cibles as pci
+    left join intermediate.int_bpe__populations_cibles as pci
         on reg.millesime = pci.millesime and reg.code_serie = pci.code_serie
+    left join seeds.populations_cibles as see on reg.code_serie = trim(see.typequ)
+    where coalesce(pci.population_cible, trim(see.population_cible)) is not null
+),
+
+types as (
+    select grt.*, trc.age_min, trc.age_max
+    from groupes_types as grt
+    inner join intermediate.int_population__tranches_cibles as trc
+        on grt.population_cible = trc.population_cible
 ),
 
 couvertures as (
