@@ -9,6 +9,7 @@
 --   typequ: facility type in the edition's nomenclature
 --   code_serie: the type's code in the latest numbering (see int_bpe__series)
 --   nb_equipements: facilities the row stands for
+--   capacite: its capacity (places, beds...) when the BPE gives one, else NULL
 --   latitude: WGS84 latitude used for distances
 --   longitude: WGS84 longitude used for distances
 --   localisation: equipement (its own point) or commune (its commune's point)
@@ -20,6 +21,7 @@ select
     plc.typequ,
     coalesce(ser.code_serie, plc.typequ) as code_serie,
     plc.nb_equipements,
+    plc.capacite,
     coalesce(plc.latitude, pts.latitude) as latitude,
     coalesce(plc.longitude, pts.longitude) as longitude,
     case when plc.latitude is not null then 'equipement' else 'commune' end as localisation,

@@ -13,6 +13,7 @@
 --   type_connu: the type is in the edition's list (NULL when the edition has no list at all)
 --   raison_quarantaine: why the facility is quarantined (NULL when placed)
 --   nb_equipements: facilities the row stands for
+--   capacite: its capacity (places, beds...) when the BPE gives one, else NULL
 --   latitude: WGS84 latitude of the facility (NULL when unusable)
 --   longitude: WGS84 longitude of the facility
 --   anomalie_point: absent or hors_france when the facility's own point is unusable
@@ -65,6 +66,7 @@ select
     rai.type_connu,
     rai.raison_quarantaine,
     rai.nb_equipements,
+    rai.capacite,
     rai.latitude,
     rai.longitude,
     rai.anomalie_point,

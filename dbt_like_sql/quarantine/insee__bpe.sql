@@ -11,6 +11,7 @@
 --   typequ: facility type as published
 --   raison: why it could not be used
 --   nb_equipements: facilities the row stands for
+--   capacite: its capacity when the BPE gives one (places lost with the row)
 select
     'insee_bpe' as dataset_id,
     plc.millesime,
@@ -18,6 +19,7 @@ select
     plc.code_source as code_original,
     plc.typequ,
     plc.raison_quarantaine as raison,
-    plc.nb_equipements
+    plc.nb_equipements,
+    plc.capacite
 from intermediate.int_bpe__placement as plc
 where plc.raison_quarantaine is not null

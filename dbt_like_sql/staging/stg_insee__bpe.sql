@@ -13,6 +13,7 @@
 --   typequ: facility type in the nomenclature of the edition
 --   nom: name (current format only)
 --   nb_equipements: facilities the row stands for (NB_EQUIP in aggregated files, else 1)
+--   capacite: CAPACITE (places, beds, pupils, rooms... as the type counts them) when INDIC_CAPA says it is filled (or the file has no INDIC_CAPA and the value reads as a whole number >= 0), else NULL
 --   qualite_xy: geolocation quality as published (NULL for _Z, _U)
 --   structure_exercice: health professionals' practice structure (CI, CG, ES, AM)
 --   latitude: WGS84 latitude of the facility (NULL when missing or implausible)
@@ -27,6 +28,13 @@ with typed as (
         nullif(nullif(bpe.typequ, '_Z'), '_U') as typequ,
         nullif(nullif(bpe.nomrs, '_Z'), '_U') as nom,
         coalesce(try_cast(bpe.nb_equip as integer), 1) as nb_equipements,
+        -- a capacity is used only where INDIC_CAPA says it is filled: 0 with INDIC_CAPA 1 is a
+        -- real zero, an empty field with INDIC_CAPA 0 is unknown (NULL), never 0
+        case
+            when coalesce(nullif(nullif(bpe.indic_capa, '_Z'), '_U'), '1') = '1'
+                and try_cast(bpe.capacite as integer) >= 0
+                then try_cast(bpe.capacite as integer)
+        end as capacite,
         nullif(nullif(bpe.qualite_xy, '_Z'), '_U') as qualite_xy,
         nullif(nullif(bpe.structure_exercice, '_Z'), '_U') as structure_exercice,
         -- a decimal comma is replaced only where the value does not read as it is
@@ -135,6 +143,7 @@ select
     pla.typequ,
     pla.nom,
     pla.nb_equipements,
+    pla.capacite,
     pla.qualite_xy,
     pla.structure_exercice,
     case when pla.en_france then round(pla.latitude_brute, 6) end as latitude,
