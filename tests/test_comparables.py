@@ -38,7 +38,7 @@ def grid_rows(path: Path) -> list[dict[str, str]]:
     header = [str(c) for c in cells[4]]
     assert header[:4] == ["CODGEO", "LIBGEO", "DENS", "LIBDENS"]
     return [
-        {h: str(int(v)) if isinstance(v, float) else str(v) for h, v in zip(header, row)}
+        {h: str(int(v)) if isinstance(v, float) else str(v) for h, v in zip(header, row, strict=False)}
         for row in cells[5:]
         if any(v not in ("", None) for v in row)
     ]
@@ -311,10 +311,14 @@ def test_france_has_no_group_and_small_groups_no_quartile_verdict(published) -> 
 def test_diagnostic_lists_the_worst_quartile_ranked_by_population(published) -> None:
     from observatory.analysis.queries import run_query
 
+    keys = ("cle", "rang", "role", "niveau", "code_territoire")
     refs = [
-        {"cle": 0, "rang": 0, "role": "territoire", "niveau": "commune", "code_territoire": "01906"},
-        {"cle": 0, "rang": 1, "role": "departement", "niveau": "departement", "code_territoire": "01"},
-        {"cle": 1, "rang": 0, "role": "territoire", "niveau": "france", "code_territoire": "FR"},
+        dict(zip(keys, values, strict=True))
+        for values in (
+            (0, 0, "territoire", "commune", "01906"),
+            (0, 1, "departement", "departement", "01"),
+            (1, 0, "territoire", "france", "FR"),
+        )
     ]
     rows = run_query(published, "profil_diagnostic", profil_refs=refs, diagnostic_max=None)
     assert {r[0] for r in rows} == {0}  # France has no comparables
@@ -343,9 +347,8 @@ def test_diagnostic_lists_the_worst_quartile_ranked_by_population(published) -> 
 
 
 def test_quarantine_of_the_grid_is_empty_on_the_sample(warehouse: duckdb.DuckDBPyConnection):
-    assert warehouse.execute("select count(*) from quarantine.insee__grille_densite").fetchone() == (
-        0,
-    )
+    quarantined = warehouse.execute("select count(*) from quarantine.insee__grille_densite")
+    assert quarantined.fetchone() == (0,)
     placed, rows = warehouse.execute(
         "select count(code_commune), count(*) from intermediate.int_densite__placement"
     ).fetchone()
