@@ -37,8 +37,12 @@ def grid_rows(path: Path) -> list[dict[str, str]]:
     workbook.close()
     header = [str(c) for c in cells[4]]
     assert header[:4] == ["CODGEO", "LIBGEO", "DENS", "LIBDENS"]
+
+    def text(value: object) -> str:
+        return str(int(value)) if isinstance(value, float) else str(value)
+
     return [
-        {h: str(int(v)) if isinstance(v, float) else str(v) for h, v in zip(header, row, strict=False)}
+        {h: text(v) for h, v in zip(header, row, strict=False)}
         for row in cells[5:]
         if any(v not in ("", None) for v in row)
     ]
