@@ -48,6 +48,7 @@ WRITERS: dict[str, Writer] = {
     "insee_population_ages": territoires.population_ages,
     "dgcl_epci_composition": zonages.epci_composition,
     "insee_appartenance_geo": zonages.appartenance_geo,
+    "insee_grille_densite": zonages.grille_densite,
     "communes_centroides": zonages.communes_centroides,
     "etalab_contours_communes": contours.contours_communes,
     "insee_bpe": bpe.bpe,

@@ -26,6 +26,7 @@ from observatory.formats import xlsx
 from observatory.formats.appartenance import NO_EPT, appartenance_sheets, member_name
 from observatory.formats.archive import zip_files
 from observatory.formats.delimited import csv_bytes
+from observatory.formats.densite import CLASSES, ZIP_YEARS, grille_sheet, workbook_name
 from observatory.formats.epcicom import epcicom_sheet
 from observatory.formats.names import libelle
 from observatory.formats.siren import commune_siren
@@ -246,3 +247,47 @@ def territoires_personnalises(world: World, target: Path) -> None:
     rows.sort(key=lambda r: (r[1], r[0]))
     header = ["code_commune", "code_territoire", "libelle", "niveau"]
     target.write_bytes(csv_bytes(header, rows, separator=","))
+
+
+# --- INSEE: grille communale de densité ----------------------------------------------------------
+
+
+def _grille_workbook(world: World, year: int, target: Path) -> None:
+    geo = world.geo
+    population_year = year - 3
+    pmun, _ = geo.commune_totals(population_year, year)
+    names = geo.names(year)
+    alive = np.flatnonzero(geo.alive(year))
+    dens = np.full(geo.n, 7, dtype=np.int64)
+    for cls, threshold in ((6, 600), (5, 1_500), (4, 3_500), (2, 10_000), (1, 50_000)):
+        dens[pmun >= threshold] = cls
+    # about one commune in eight of classes 4 to 6 lies in a ceinture urbaine (class 3)
+    draw = rng_for(geo.seed, f"grille-densite-{year}").random(geo.n)
+    dens[(dens >= 4) & (dens <= 6) & (draw < 0.125)] = 3
+    rows = [
+        [
+            geo.code[i],
+            libelle(names[i], geo.tncc[i]),
+            int(dens[i]),
+            CLASSES[int(dens[i])],
+            int(pmun[i]),
+        ]
+        for i in sorted(alive, key=lambda i: geo.code[i])
+    ]
+    note = "Jeu synthétique national : communes et classes inventées (mesures)."
+    xlsx.write(target, [grille_sheet(year, population_year, rows, note)])
+
+
+def grille_densite(world: World, millesime: int, target: Path) -> None:
+    """`grille_densite_7_niveaux_YYYY.xlsx`, or for 2015-2020 the zip of the six workbooks."""
+    if millesime not in ZIP_YEARS:
+        _grille_workbook(world, millesime, target)
+        return
+    members = []
+    for year in ZIP_YEARS:
+        workbook = world.scratch_file(workbook_name(year))
+        _grille_workbook(world, year, workbook)
+        members.append((workbook_name(year), workbook))
+    zip_files(target, members)
+    for _, workbook in members:
+        workbook.unlink()

@@ -72,6 +72,7 @@ RHYTHMS: dict[str, Rhythm] = {
     ),
     "insee_appartenance_geo": _yearly("yearly, on the geography of 1 January"),
     "insee_population_ages": _yearly("yearly (census results)"),
+    "insee_grille_densite": _yearly("yearly, on the geography of 1 January"),
     "insee_bpe": _yearly("yearly: facilities on 1 January of the edition"),
     "insee_bpe_gammes": _yearly("yearly, with the BPE"),
     "insee_bpe_nomenclature": _yearly("yearly, with the BPE"),

@@ -14,7 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from observatory.catalog import Catalog
-from observatory.sample import annuaire, bpe, contours, laposte, sante, territoires, zonages
+from observatory.sample import (
+    annuaire,
+    bpe,
+    contours,
+    densite,
+    laposte,
+    sante,
+    territoires,
+    zonages,
+)
 
 Writer = Callable[[int], bytes]
 
@@ -29,6 +38,7 @@ WRITERS: dict[str, Writer] = {
     "communes_centroides": zonages.communes_centroides,
     "etalab_contours_communes": contours.contours_communes,
     "insee_population_ages": zonages.population_ages,
+    "insee_grille_densite": densite.grille_densite,
     "insee_bpe": bpe.bpe,
     "insee_bpe_nomenclature": bpe.bpe_nomenclature,
     "insee_bpe_gammes": bpe.bpe_gammes,
