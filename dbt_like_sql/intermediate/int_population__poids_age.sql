@@ -1,26 +1,22 @@
--- Relative consumption of general-practice care by age band, used to standardise demand (the
--- population a GP serves weighs more when it is older). Mean annual GP consultations and visits
--- per person, relative to the all-ages mean: ILLUSTRATIVE values in the spirit of the DREES APL
--- standardisation (which uses CNAM consumption by 5-year band and sex, not published at this
--- grain). Replace them with the CNAM figures when available; every standardised figure of the
--- observatory follows this table.
+-- Relative consumption of general-practice care by census age band, used to standardise demand
+-- (the population a GP serves weighs more when it is older): every standardised figure of the
+-- observatory follows this table. The weights are the seed seeds.poids_recours_mg_age, which says
+-- for each band whether its weight is published, derived from published figures, or a working
+-- value (today: working values, see docs/besoins_poids_apl.md); the check
+-- poids_age_tranches_contigues keeps the bands a partition of ages.
 -- grain: one row per tranche_age
 -- columns:
 --   tranche_age: age band, as in the census file
 --   age_min: lower bound (years)
 --   age_max: upper bound (years, NULL for the open band)
 --   poids_recours: relative GP consumption of the band (all-ages mean about 1)
+--   statut: publie, derive or illustratif (what the weight rests on)
+--   source: publication the weight is read or derived from (NULL for a working value)
 select
-    poids.tranche_age,
-    poids.age_min,
-    poids.age_max,
-    cast(poids.poids_recours as decimal(6, 3)) as poids_recours
-from (
-    values
-    ('0-14', 0, 14, 0.90),
-    ('15-29', 15, 29, 0.70),
-    ('30-44', 30, 44, 0.80),
-    ('45-59', 45, 59, 0.95),
-    ('60-74', 60, 74, 1.25),
-    ('75+', 75, null, 1.85)
-) as poids (tranche_age, age_min, age_max, poids_recours)
+    see.tranche_age,
+    cast(see.age_min as integer) as age_min,
+    cast(nullif(see.age_max, '') as integer) as age_max,
+    cast(see.poids_recours as decimal(6, 3)) as poids_recours,
+    see.statut,
+    nullif(see.source, '') as source
+from seeds.poids_recours_mg_age as see
