@@ -6,8 +6,10 @@ read differently in `observatory profile` and in `observatory report`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
+from observatory.analysis.comparables import DiagnosticItem
 from observatory.analysis.profile import Profile, SourceCredit
 
 
@@ -48,6 +50,8 @@ def _format_value(value: float | None, unit: str) -> str:
         return french_number(value, 1)
     if unit == "apl":
         return french_number(value, 2)
+    if unit == "pour_1000":  # facilities (0,66) or places (50,3) per 1,000 people
+        return french_number(value, 2 if abs(value) < 10 else 1)
     if unit == "effectif":
         return french_number(value, 0 if float(value).is_integer() else 1)
     return str(value)
@@ -122,3 +126,79 @@ def ageing_notes(profile: Profile) -> list[str]:
         "Départs à 5 ans : tous les 65 ans et plus et 3/5 des 60-64 ans (arrêt supposé à 67 ans)."
     )
     return notes
+
+
+POSITIONS = {
+    "favorable": "parmi les plus favorables",
+    "intermediaire": "dans la moyenne",
+    "defavorable": "parmi les moins favorables",
+}
+"""How the report words a territory's quartile among its comparable territories."""
+
+
+def benchmarked(profile: Profile) -> list[tuple[str, str, str]]:
+    """(label, unit, benchmark key) of every indicator the report shows that the comparisons
+    place among the comparable territories, in the page's order."""
+    shown = [
+        *((c.label, c.unit, f"population:{c.code}") for c in profile.population_indicators),
+        *(
+            (c.label, c.unit, f"services_densite:{c.note}:{c.code}")
+            for c in profile.service_densities
+        ),
+        *((c.label, c.unit, f"sante_densite:{c.code}") for c in profile.health_densities),
+        *((c.label, c.unit, f"sante_accessibilite:{c.code}") for c in profile.accessibility),
+        *(
+            (f"Distance : {a.libelle}", "km", f"services_distance:{a.code_regroupement}")
+            for a in profile.access
+        ),
+    ]
+    return [item for item in shown if item[2] in profile.comparables.benchmarks]
+
+
+def comparable_rows(profile: Profile) -> list[list[str]]:
+    """The territory's value of each indicator beside its comparable territories' quartiles."""
+    rows = []
+    for label, unit, key in benchmarked(profile):
+        b = profile.comparables.benchmarks[key]
+        rows.append(
+            [
+                label,
+                format_value(b.value, unit),
+                format_value(b.first_quartile, unit),
+                format_value(b.median, unit),
+                format_value(b.third_quartile, unit),
+                POSITIONS.get(b.position or "", "—"),
+            ]
+        )
+    return rows
+
+
+def diagnostic_rows(items: Sequence[DiagnosticItem]) -> list[list[str]]:
+    """An indicator of the diagnostic: its label, the territory's value, the comparable
+    territories' median and the population concerned."""
+    return [
+        [
+            d.label,
+            format_value(d.value, d.unit),
+            format_value(d.median, d.unit),
+            format_value(d.population, "nombre"),
+        ]
+        for d in items
+    ]
+
+
+def needs_rows(profile: Profile) -> list[list[str]]:
+    """Each service of a target population: who it serves and how many, the facilities per
+    1,000 of them in the territory and each reference, places, distance, share beyond 20 km."""
+    return [
+        [
+            n.label,
+            n.target_label,
+            format_value(n.populations[0] if n.populations else None, "nombre"),
+            *(format_value(v, "pour_1000") for v in n.facilities_per_1000),
+            format_value(n.places_per_1000[0] if n.places_per_1000 else None, "pour_1000"),
+            format_value(n.distances[0] if n.distances else None, "km"),
+            format_value(n.shares_beyond_20_km[0] if n.shares_beyond_20_km else None, "part"),
+        ]
+        for n in profile.needs
+    ]

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from observatory.analysis.besoins import Need, load_needs
+from observatory.analysis.comparables import Comparables, load_comparables
 from observatory.analysis.queries import run_query
 from observatory.analysis.territories import (
     Reference,
@@ -228,6 +230,11 @@ class Profile:
     health_evolution: list[HealthYear] = field(default_factory=list)
     sources: list[SourceCredit] = field(default_factory=list)
     """Empty when the published file predates meta.sources."""
+    comparables: Comparables = field(default_factory=Comparables)
+    """The territory against territories like it (comparables.py); no group when the
+    published file predates the comparisons."""
+    needs: list[Need] = field(default_factory=list)
+    """Services against their target populations (besoins.py)."""
 
 
 LIBELLES_INDICATEURS = {
@@ -316,6 +323,8 @@ def load_profiles(
                 run_query(con, "profil_sources", sql_dir)
             )
         ]
+    comparables = load_comparables(con, profil_refs, sql_dir)
+    needs = load_needs(con, profil_refs, sql_dir)
     profiles = {}
     for cle, (territory, refs) in enumerate(zip(territories, all_refs, strict=True)):
         key = (territory.niveau, territory.code)
@@ -331,6 +340,8 @@ def load_profiles(
                 millesime_sante=millesimes[2],
                 millesime_apl=millesimes[3],
                 sources=list(credits),
+                comparables=comparables.get(cle, Comparables()),
+                needs=needs.get(cle, []),
             ),
             {name: found.get(cle, []) for name, found in rows.items()},
         )

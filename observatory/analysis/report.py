@@ -34,9 +34,12 @@ from observatory.analysis.formatting import (
     NO_AGES,
     NO_CREDITS,
     ageing_notes,
+    comparable_rows,
     credits_intro,
+    diagnostic_rows,
     format_value,
     licence_texts,
+    needs_rows,
     services,
     sources_line,
 )
@@ -351,6 +354,10 @@ def _tables(profile: Profile) -> dict[str, list[list[str]]]:
             for a in profile.ageing
         ],
         "accessibilite": _rows(profile.accessibility),
+        "comparables": comparable_rows(profile),
+        "defavorables": diagnostic_rows(profile.comparables.unfavourable),
+        "favorables": diagnostic_rows(profile.comparables.favourable),
+        "besoins": needs_rows(profile),
         "changements": [
             [
                 c.libelle + (" (série rompue)" if c.rupture_serie else ""),
@@ -473,6 +480,7 @@ def render_html(
             names=names,
             effectif_headers=[f"effectif — {n}" for n in names],
             age_headers=[f"60 ans et plus — {n}" for n in names],
+            pour_1000_headers=[f"pour 1 000 — {n}" for n in names],
             references=" et à ".join(r.long for r in refs[1:]),
             cards=_cards(profile),
             charts={k: _safe(v) for k, v in drawn.items()},

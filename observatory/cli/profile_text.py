@@ -18,9 +18,11 @@ from observatory.analysis.formatting import (
     ageing_notes,
     credit_line,
     credits_intro,
+    diagnostic_rows,
     format_value,
     french_number,
     licence_texts,
+    needs_rows,
     services,
     sources_line,
 )
@@ -51,6 +53,60 @@ def _heading(text: str) -> str:
     return f"\n{text}\n{'=' * len(text)}"
 
 
+def _diagnostic(profile: Profile) -> list[str]:
+    """What is satisfactory and what is not, against territories like this one: it opens the
+    profile (the worst quartile first, ranked by the population concerned)."""
+    out = [_heading("Ce qui est satisfaisant, ce qui ne l'est pas")]
+    comparables = profile.comparables
+    if comparables.group is None:
+        out.append("Pas de territoires comparables dans le fichier publié.")
+        return out
+    group = comparables.group
+    out.append(f"Territoires comparables : {group.label} ({group.size} territoire(s)).")
+    headers = ["indicateur", "territoire", "médiane comparables", "population concernée"]
+    for title, items in (
+        ("Insatisfaisant (quart le moins favorable des comparables)", comparables.unfavourable),
+        ("Satisfaisant (quart le plus favorable des comparables)", comparables.favourable),
+    ):
+        if items:
+            out.append(f"\n{title} :")
+            out.append(_table(headers, diagnostic_rows(items)))
+    if not comparables.unfavourable and not comparables.favourable:
+        out.append(
+            "Aucun indicateur dans le quart le plus ou le moins favorable"
+            + (" (moins de quatre territoires comparables)." if group.size < 4 else ".")
+        )
+    return out
+
+
+def _needs(profile: Profile, names: Sequence[str]) -> list[str]:
+    """Services against their target populations (taux d'équipement), when published."""
+    if not profile.needs:
+        return []
+    first = profile.needs[0]
+    out = [
+        _heading(
+            f"Besoins des publics visés (BPE {first.millesime}, "
+            f"recensement {first.millesime_recensement or 'n.d.'})"
+        )
+    ]
+    headers = ["service", "public", "effectif", *(f"/1000 {n}" for n in names)]
+    headers += ["places/1000", "distance", "> 20 km"]
+    rows = [
+        [row[0], f"{need.population_cible} ans", *row[2:]]
+        for need, row in zip(profile.needs, needs_rows(profile), strict=True)
+    ]
+    out.append(_table(headers, rows, left=2))
+    out.append(
+        textwrap.fill(
+            "Pour 1 000 personnes du public visé ; places : capacité que la BPE renseigne ; "
+            "distance du public à l'équipement le plus proche (à vol d'oiseau).",
+            100,
+        )
+    )
+    return out
+
+
 def render_text(profile: Profile) -> str:
     """The profile as plain text tables, readable in an 100-column terminal."""
     ter = profile.territory
@@ -71,6 +127,8 @@ def render_text(profile: Profile) -> str:
             f"observatory profile {ter.code} --niveau {niveau}"
         )
 
+    out.extend(_diagnostic(profile))
+
     out.append(_heading("Population"))
     out.append(_table(["indicateur", *names], _comparison_rows(profile.population_indicators)))
     if profile.population:
@@ -82,6 +140,7 @@ def render_text(profile: Profile) -> str:
             )
         )
 
+    out.extend(_needs(profile, names))
     out.append(
         _heading(f"Équipements pour 10 000 habitants (BPE {profile.millesime_bpe or 'n.d.'})")
     )
