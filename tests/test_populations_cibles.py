@@ -245,6 +245,43 @@ def test_every_type_of_every_edition_gets_the_seeds_target(warehouse):
     assert found[(2021, "D210")][0] == "0-17"
 
 
+def test_every_service_gets_the_group_of_its_types(warehouse):
+    """int_bpe__regroupements_cibles: the one target of its types' series codes (seed file),
+    else the group spanning them when it exists, else tous; an école (maternelle 3-5, primaire
+    3-10, élémentaire 6-10) serves 3-10."""
+    target = {r["typequ"]: r["population_cible"] for r in seed_rows()}
+    members: dict[tuple, set[str]] = defaultdict(set)
+    for year, code, serie in warehouse.execute(
+        "select millesime, code_regroupement, code_serie from intermediate.int_bpe__regroupements"
+    ).fetchall():
+        members[(year, code)].add(target.get(serie, target["*"]))
+    groups = {
+        bounds(g): g
+        for (g,) in warehouse.execute(
+            "select population_cible from intermediate.int_population__tranches_cibles"
+        ).fetchall()
+    }
+    found = {
+        (y, c): (g, n)
+        for y, c, g, n in warehouse.execute(
+            "select millesime, code_regroupement, population_cible, nb_populations_types "
+            "from intermediate.int_bpe__regroupements_cibles"
+        ).fetchall()
+    }
+    assert set(found) == set(members)
+    for key, targets in members.items():
+        if len(targets) == 1:
+            expected = next(iter(targets))
+        else:
+            spans = [bounds(g) for g in targets]
+            highs = [h for _, h in spans]
+            span = (min(low for low, _ in spans), None if None in highs else max(highs))
+            expected = groups.get(span, "tous")
+        assert found[key] == (expected, len(targets)), key
+    ecoles = {g for (y, c), (g, n) in found.items() if n == 3}
+    assert ecoles == {"3-10"}
+
+
 # --- the checks catch what they guard ---------------------------------------------------------
 
 
