@@ -54,10 +54,12 @@ with profils as (
 ),
 
 agregats as (
-    select distinct den.millesime, den.type_agregat, den.code_agregat, den.libelle_agregat
+    select den.millesime, den.type_agregat, den.code_agregat,
+        min(den.libelle_agregat) as libelle_agregat
     from marts.services__densite as den
     where (den.type_agregat = 'gamme' and den.code_agregat <> 'hors_gamme')
         or den.type_agregat = 'dom'
+    group by den.millesime, den.type_agregat, den.code_agregat
 ),
 
 presents_bpe as (
