@@ -5,7 +5,8 @@ recomputed here from the raw files: CAPACITE summed over the BPE file's rows (IN
 age bands summed over the census file's IRIS rows of the census year at or before the BPE
 edition. The distance weighted by the target population is recomputed from the commune rows of
 the published marts. On the REAL BPE 2018 education file of the Creuse (../shared/data/real),
-the collèges and lycées counted per territory are recomputed from NB_EQUIP.
+the collèges counted per territory are recomputed from NB_EQUIP; the real BPE 2025 rows quoted
+in ../shared/reference/formats.md give CAPACITE only where INDIC_CAPA says it is filled.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REAL, REPOSITORY, ingest_and_build
+from tests.conftest import REAL, REPOSITORY, ingest_and_build, make_settings
 
 SAMPLE = REPOSITORY / "assets" / "sample"
 
@@ -270,3 +271,51 @@ def test_real_creuse_colleges_counted_from_nb_equip(creuse):
     ).fetchone()
     # no census ingested: facilities are counted, the ratio to a target population is not
     assert departement == (sum(expected.values()), None, None)
+
+
+# --- the real BPE 2025 rows quoted in formats.md -------------------------------------------------
+
+FORMATS = REPOSITORY.parent / "shared" / "reference" / "formats.md"
+
+
+def real_bpe_lines() -> tuple[str, list[str]]:
+    """The BPE 2025 header and the real rows of formats.md §1.1 (one école with a capacity)."""
+    lines = FORMATS.read_text(encoding="utf-8").splitlines()
+    header = next(line for line in lines if line.startswith('"AN";"APET";"NOMRS"'))
+    return header, [line for line in lines if line.startswith('"2025";')]
+
+
+@pytest.mark.skipif(not FORMATS.is_file(), reason="../shared/reference is absent")
+def test_real_capacities_are_kept_only_where_indic_capa_is_1(tmp_path):
+    """The real rows ingested by hand as a current-format CSV: the école primaire's 29 is
+    staged, the empty CAPACITE of the other rows (INDIC_CAPA 0) is unknown, not 0, and so is a
+    value flagged INDIC_CAPA 0 (a copy of the école made up here)."""
+    from observatory.cli import main
+    from observatory.models.header import statement
+
+    header, lines = real_bpe_lines()
+    assert len(lines) == 8
+    (ecole,) = [line for line in lines if "BORICAUD" in line]
+    assert ';29;"1";' in ecole
+    # made up here: the same école flagged "not filled" with a value left in CAPACITE
+    lines.append(ecole.replace("BORICAUD", "BORICAUD BIS").replace(';29;"1";', ';29;"0";'))
+    archive = tmp_path / "BPE24.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("BPE24.csv", "\n".join([header, *lines]) + "\n")
+    home = tmp_path / "home"
+    argv = ["--home", str(home), "--source", "local", "ingest", "insee_bpe"]
+    assert main([*argv, "--file", str(archive), "--millesime", "2024"]) == 0
+    expected = {
+        row["TYPEQU"] + row["NOMRS"]: int(row["CAPACITE"]) if row["INDIC_CAPA"] == "1" else None
+        for row in csv.DictReader(io.StringIO("\n".join([header, *lines])), delimiter=";")
+    }
+    assert sorted(v for v in expected.values() if v is not None) == [29]
+    model = REPOSITORY / "dbt_like_sql" / "staging" / "stg_insee__bpe.sql"
+    con = duckdb.connect(str(make_settings(home, OBSERVATORY_SOURCE="local").warehouse_path))
+    try:
+        staged = con.execute(
+            f"select typequ || nom, capacite from ({statement(model.read_text('utf-8'))})"
+        ).fetchall()
+    finally:
+        con.close()
+    assert dict(staged) == expected
