@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -20,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REAL, REPOSITORY, ingest_and_build, make_settings
+from observatory.quality.sql_checks import load_sql_check
+from tests.conftest import REAL, REPOSITORY, copy_of_sample, ingest_and_build, make_settings
 
 SAMPLE = REPOSITORY / "assets" / "sample"
 
@@ -210,6 +212,31 @@ def test_distance_weighted_by_the_target_population(published, service):
         assert found[key][2] == pytest.approx(beyond_20, abs=1e-5), key
         checked += 1
     assert checked >= 5
+
+
+def test_the_coherence_check_catches_lost_places_and_inverted_shares(sample_build, tmp_path):
+    """dbt_like_sql/tests/services_besoins_coherents.sql on a copy of the sample warehouse:
+    silent as built, it names the rows changed here."""
+    home = copy_of_sample(sample_build, tmp_path / "home")
+    check = load_sql_check(REPOSITORY / "dbt_like_sql" / "tests" / "services_besoins_coherents.sql")
+    con = duckdb.connect(str(make_settings(home).warehouse_path))
+    try:
+        assert con.execute(check.sql).fetchall() == []
+        con.execute(
+            "update marts.services__besoins set places = places - 1 "
+            "where niveau = 'france' and millesime = 2025 and code_regroupement = 'D502'"
+        )
+        con.execute(
+            "update marts.services__besoins set part_cible_plus_20_km = 1 "
+            "where niveau = 'epci' and millesime = 2024 and code_regroupement = 'D401' "
+            "and part_cible_plus_10_km < 1"
+        )
+        found = {(r[0], r[2], r[3]) for r in con.execute(check.sql).fetchall()}
+    finally:
+        con.close()
+        shutil.rmtree(home, ignore_errors=True)
+    assert ("france", 2025, "D502") in found
+    assert any(key[0] == "epci" and key[1:] == (2024, "D401") for key in found)
 
 
 # --- the real BPE 2018 education file of the Creuse -------------------------------------------
