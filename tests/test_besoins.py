@@ -5,13 +5,15 @@ recomputed here from the raw files: CAPACITE summed over the BPE file's rows (IN
 age bands summed over the census file's IRIS rows of the census year at or before the BPE
 edition. The distance weighted by the target population is recomputed from the commune rows of
 the published marts. On the REAL BPE 2018 education file of the Creuse (../shared/data/real),
-the collèges and lycées counted per territory are recomputed from NB_EQUIP.
+the collèges counted per territory are recomputed from NB_EQUIP; the real BPE 2025 rows quoted
+in ../shared/reference/formats.md give CAPACITE only where INDIC_CAPA says it is filled.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import shutil
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -19,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REAL, REPOSITORY, ingest_and_build
+from observatory.quality.sql_checks import load_sql_check
+from tests.conftest import REAL, REPOSITORY, copy_of_sample, ingest_and_build, make_settings
 
 SAMPLE = REPOSITORY / "assets" / "sample"
 
@@ -211,6 +214,31 @@ def test_distance_weighted_by_the_target_population(published, service):
     assert checked >= 5
 
 
+def test_the_coherence_check_catches_lost_places_and_inverted_shares(sample_build, tmp_path):
+    """dbt_like_sql/tests/services_besoins_coherents.sql on a copy of the sample warehouse:
+    silent as built, it names the rows changed here."""
+    home = copy_of_sample(sample_build, tmp_path / "home")
+    check = load_sql_check(REPOSITORY / "dbt_like_sql" / "tests" / "services_besoins_coherents.sql")
+    con = duckdb.connect(str(make_settings(home).warehouse_path))
+    try:
+        assert con.execute(check.sql).fetchall() == []
+        con.execute(
+            "update marts.services__besoins set places = places - 1 "
+            "where niveau = 'france' and millesime = 2025 and code_regroupement = 'D502'"
+        )
+        con.execute(
+            "update marts.services__besoins set part_cible_plus_20_km = 1 "
+            "where niveau = 'epci' and millesime = 2024 and code_regroupement = 'D401' "
+            "and part_cible_plus_10_km < 1"
+        )
+        found = {(r[0], r[2], r[3]) for r in con.execute(check.sql).fetchall()}
+    finally:
+        con.close()
+        shutil.rmtree(home, ignore_errors=True)
+    assert ("france", 2025, "D502") in found
+    assert any(key[0] == "epci" and key[1:] == (2024, "D401") for key in found)
+
+
 # --- the real BPE 2018 education file of the Creuse -------------------------------------------
 
 COG = REAL / "datagouv_decoupage_administratif_sources"
@@ -270,3 +298,51 @@ def test_real_creuse_colleges_counted_from_nb_equip(creuse):
     ).fetchone()
     # no census ingested: facilities are counted, the ratio to a target population is not
     assert departement == (sum(expected.values()), None, None)
+
+
+# --- the real BPE 2025 rows quoted in formats.md -------------------------------------------------
+
+FORMATS = REPOSITORY.parent / "shared" / "reference" / "formats.md"
+
+
+def real_bpe_lines() -> tuple[str, list[str]]:
+    """The BPE 2025 header and the real rows of formats.md §1.1 (one école with a capacity)."""
+    lines = FORMATS.read_text(encoding="utf-8").splitlines()
+    header = next(line for line in lines if line.startswith('"AN";"APET";"NOMRS"'))
+    return header, [line for line in lines if line.startswith('"2025";')]
+
+
+@pytest.mark.skipif(not FORMATS.is_file(), reason="../shared/reference is absent")
+def test_real_capacities_are_kept_only_where_indic_capa_is_1(tmp_path):
+    """The real rows ingested by hand as a current-format CSV: the école primaire's 29 is
+    staged, the empty CAPACITE of the other rows (INDIC_CAPA 0) is unknown, not 0, and so is a
+    value flagged INDIC_CAPA 0 (a copy of the école made up here)."""
+    from observatory.cli import main
+    from observatory.models.header import statement
+
+    header, lines = real_bpe_lines()
+    assert len(lines) == 8
+    (ecole,) = [line for line in lines if "BORICAUD" in line]
+    assert ';29;"1";' in ecole
+    # made up here: the same école flagged "not filled" with a value left in CAPACITE
+    lines.append(ecole.replace("BORICAUD", "BORICAUD BIS").replace(';29;"1";', ';29;"0";'))
+    archive = tmp_path / "BPE24.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("BPE24.csv", "\n".join([header, *lines]) + "\n")
+    home = tmp_path / "home"
+    argv = ["--home", str(home), "--source", "local", "ingest", "insee_bpe"]
+    assert main([*argv, "--file", str(archive), "--millesime", "2024"]) == 0
+    expected = {
+        row["TYPEQU"] + row["NOMRS"]: int(row["CAPACITE"]) if row["INDIC_CAPA"] == "1" else None
+        for row in csv.DictReader(io.StringIO("\n".join([header, *lines])), delimiter=";")
+    }
+    assert sorted(v for v in expected.values() if v is not None) == [29]
+    model = REPOSITORY / "dbt_like_sql" / "staging" / "stg_insee__bpe.sql"
+    con = duckdb.connect(str(make_settings(home, OBSERVATORY_SOURCE="local").warehouse_path))
+    try:
+        staged = con.execute(
+            f"select typequ || nom, capacite from ({statement(model.read_text('utf-8'))})"
+        ).fetchall()
+    finally:
+        con.close()
+    assert dict(staged) == expected
