@@ -1,9 +1,11 @@
 -- The comparable territories of each territory asked: its group ("EPCI ruraux à habitat
 -- dispersé de 10 000 à 30 000 habitants"), its profile, and the group's members by decreasing
--- population (the profile can name them or link to them). Reads the variable profil_refs: for
--- every territory asked (`cle`), the territory (rang 0) and its references, a list of
--- struct(cle, rang, role, niveau, code_territoire); one run answers for all of them (only rang
--- 0 is read). A territory without a group (France, no density class or population) has no row.
+-- population (the profile can name them or link to them): the comparables_membres largest and
+-- the territory itself (a group of 300 EPCI is named by its largest, not listed whole). Reads
+-- the variable profil_refs: for every territory asked (`cle`), the territory (rang 0) and its
+-- references, a list of struct(cle, rang, role, niveau, code_territoire); one run answers for
+-- all of them (only rang 0 is read). Variables: comparables_membres (how many members at most,
+-- besides the territory). A territory without a group (France, no density class or population) has no row.
 -- grain: one row per cle x code_membre
 -- columns:
 --   cle: the territory asked (its rank in the batch)
@@ -45,4 +47,5 @@ inner join marts.territoires__profils as pro
     on ref.niveau = pro.niveau and ref.code_territoire = pro.code_territoire
 inner join marts.territoires__profils as mbr on pro.code_groupe = mbr.code_groupe
 where ref.rang = 0
+qualify rang_membre <= getvariable('comparables_membres') or est_le_territoire
 order by ref.cle, rang_membre

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -27,6 +27,8 @@ from observatory.warehouse import table_exists
 COMPARAISONS = "marts.territoires__comparaisons"
 DIAGNOSTIC_MAX = 6
 """How many indicators each list of the diagnostic names, at most."""
+MEMBRES_MAX = 12
+"""How many members of the group a profile names (the largest), besides the territory."""
 UNITES = {"pour_10000_hab": "densite", "km": "km", "apl": "apl", "part": "part"}
 """The marts' units as formatting.format_value names them."""
 
@@ -42,7 +44,8 @@ class Member:
 @dataclass(frozen=True)
 class ComparableGroup:
     """The territory's group: `label` says which ("EPCI ruraux à habitat dispersé de 10 000 à
-    30 000 habitants"), `members` by decreasing population, the territory among them."""
+    30 000 habitants"), `size` how many territories; `members` its largest by decreasing
+    population (at most MEMBRES_MAX), and the territory wherever it ranks."""
 
     code: str
     label: str
@@ -53,9 +56,9 @@ class ComparableGroup:
     members: tuple[Member, ...]
 
 
-@dataclass(frozen=True)
-class Benchmark:
-    """One indicator of the territory placed among its comparable territories' values."""
+class Benchmark(NamedTuple):
+    """One indicator of the territory placed among its comparable territories' values (a named
+    tuple: a site of France reads 270,000 of them, a frozen dataclass costs four times more)."""
 
     famille: str
     code: str
@@ -117,7 +120,13 @@ def load_comparables(
     found: dict[int, Comparables] = defaultdict(Comparables)
     members: dict[int, list[Member]] = defaultdict(list)
     heads: dict[int, tuple] = {}
-    for row in run_query(con, "profil_comparables", sql_dir, profil_refs=profil_refs):
+    for row in run_query(
+        con,
+        "profil_comparables",
+        sql_dir,
+        profil_refs=profil_refs,
+        comparables_membres=MEMBRES_MAX,
+    ):
         cle, code, label, _classe, classe_label, band, grille, size = row[:8]
         _rang, code_membre, nom, population, est = row[8:]
         heads[cle] = (code, label, classe_label or "", band or "", _int(grille), int(size or 0))
@@ -125,22 +134,21 @@ def load_comparables(
     for cle, head in heads.items():
         found[cle].group = ComparableGroup(*head, tuple(members[cle]))
     for row in run_query(con, "profil_comparaisons", sql_dir, profil_refs=profil_refs):
-        cle, famille, _indicateur, code, millesime, value, q1, median, q3, size = row[:10]
+        cle, famille, indicateur, code, millesime, value, q1, median, q3, size = row[:10]
         percentile, sens, position, _groupe = row[10:]
-        benchmark = Benchmark(
+        found[cle].benchmarks[indicateur] = Benchmark(
             famille,
             code,
-            _int(millesime),
+            millesime,
             value,
             q1,
             median,
             q3,
-            int(size or 0),
+            size or 0,
             percentile,
-            int(sens or 0),
+            sens or 0,
             position,
         )
-        found[cle].benchmarks[benchmark.key] = benchmark
     for row in run_query(
         con,
         "profil_diagnostic",

@@ -138,7 +138,8 @@ POSITIONS = {
 
 def benchmarked(profile: Profile) -> list[tuple[str, str, str]]:
     """(label, unit, benchmark key) of every indicator the report shows that the comparisons
-    place among the comparable territories, in the page's order."""
+    place among the comparable territories, in the page's order; the distances, one per
+    service, get their comparables' median in the distances table instead (`access_median`)."""
     shown = [
         *((c.label, c.unit, f"population:{c.code}") for c in profile.population_indicators),
         *(
@@ -147,10 +148,6 @@ def benchmarked(profile: Profile) -> list[tuple[str, str, str]]:
         ),
         *((c.label, c.unit, f"sante_densite:{c.code}") for c in profile.health_densities),
         *((c.label, c.unit, f"sante_accessibilite:{c.code}") for c in profile.accessibility),
-        *(
-            (f"Distance : {a.libelle}", "km", f"services_distance:{a.code_regroupement}")
-            for a in profile.access
-        ),
     ]
     return [item for item in shown if item[2] in profile.comparables.benchmarks]
 
@@ -202,3 +199,9 @@ def needs_rows(profile: Profile) -> list[list[str]]:
         ]
         for n in profile.needs
     ]
+
+
+def access_median(profile: Profile, code_regroupement: str) -> str:
+    """The comparable territories' median distance to a service, formatted (`""` without)."""
+    benchmark = profile.comparables.benchmarks.get(f"services_distance:{code_regroupement}")
+    return "" if benchmark is None else format_value(benchmark.median, "km")

@@ -33,6 +33,7 @@ from observatory.analysis.formatting import (
     CREDITS_TITLE,
     NO_AGES,
     NO_CREDITS,
+    access_median,
     ageing_notes,
     comparable_rows,
     credits_intro,
@@ -319,6 +320,7 @@ def _charts(profile: Profile, series: list[tuple[str, str]]) -> dict[str, object
 def _tables(profile: Profile) -> dict[str, list[list[str]]]:
     """Every table's rows, figures formatted as in the terminal."""
     commune = profile.territory.niveau == "commune"
+    comparables = profile.comparables.group is not None
     return {
         "population": _rows(profile.population_indicators),
         "distances": [
@@ -329,6 +331,7 @@ def _tables(profile: Profile) -> dict[str, list[list[str]]]:
                 if a.distances[0] == 0
                 else (a.libelle_commune_equipement or a.code_commune_equipement or ""),
             ]
+            + ([access_median(profile, a.code_regroupement)] if comparables else [])
             if commune
             else [
                 a.libelle,
@@ -337,6 +340,7 @@ def _tables(profile: Profile) -> dict[str, list[list[str]]]:
                 format_value(a.part_plus_10_km, "part"),
                 format_value(a.part_plus_20_km, "part"),
             ]
+            + ([access_median(profile, a.code_regroupement)] if comparables else [])
             for a in profile.access
         ],
         "effectifs": [
@@ -481,6 +485,9 @@ def render_html(
             effectif_headers=[f"effectif — {n}" for n in names],
             age_headers=[f"60 ans et plus — {n}" for n in names],
             pour_1000_headers=[f"pour 1 000 — {n}" for n in names],
+            comparables_median=(
+                ["médiane des comparables"] if profile.comparables.group is not None else []
+            ),
             references=" et à ".join(r.long for r in refs[1:]),
             cards=_cards(profile),
             charts={k: _safe(v) for k, v in drawn.items()},
