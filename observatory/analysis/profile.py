@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,6 +283,36 @@ def load_profiles(
         for cle, refs in enumerate(all_refs)
         for r in refs
     ]
+    # the comparables and needs (five queries, 300,000 rows for France) are read on a cursor of
+    # their own in a thread while this one reads the other sections: DuckDB runs a query
+    # without holding the GIL, so the two overlap
+    cursor = con.cursor()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="profil") as pool:
+            later = pool.submit(_comparables_and_needs, cursor, profil_refs, sql_dir)
+            return _load_sections(
+                con, territories, all_refs, profil_refs, sql_dir, other_levels, later
+            )
+    finally:
+        cursor.close()
+
+
+def _comparables_and_needs(
+    con: duckdb.DuckDBPyConnection, profil_refs: list[dict], sql_dir: Path | None
+) -> tuple[dict[int, Comparables], dict[int, list[Need]]]:
+    return load_comparables(con, profil_refs, sql_dir), load_needs(con, profil_refs, sql_dir)
+
+
+def _load_sections(
+    con: duckdb.DuckDBPyConnection,
+    territories: list[Territory],
+    all_refs: list,
+    profil_refs: list[dict],
+    sql_dir: Path | None,
+    other_levels: Mapping[tuple[str, str], tuple[str, ...]] | None,
+    later: Future,
+) -> dict[tuple[str, str], Profile]:
+    """Every section of load_profiles but the comparables and needs, which `later` gives."""
 
     def sections(name: str, **values: object) -> dict[int, list[tuple]]:
         rows: dict[int, list[tuple]] = defaultdict(list)
@@ -323,8 +354,7 @@ def load_profiles(
                 run_query(con, "profil_sources", sql_dir)
             )
         ]
-    comparables = load_comparables(con, profil_refs, sql_dir)
-    needs = load_needs(con, profil_refs, sql_dir)
+    comparables, needs = later.result()
     profiles = {}
     for cle, (territory, refs) in enumerate(zip(territories, all_refs, strict=True)):
         key = (territory.niveau, territory.code)
