@@ -6,7 +6,7 @@ one SQL query per section, `dbt_like_sql/analysis/profil_*.sql` (the marts alrea
 work; Python only names and orders). The territory and its references (territories.py) are
 given to every section's query as the DuckDB variable `profil_refs`.
 
-Its length (just over 400 lines) is the `Profile` data structure and the one loader that fills
+Its length (about 460 lines) is the `Profile` data structure and the one loader that fills
 it: each section's dataclass sits beside the query that reads it.
 """
 

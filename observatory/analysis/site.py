@@ -25,7 +25,7 @@ when only départements were asked) is named as text. Neighbours (territories of
 sharing a border) come from `marts.territoires__voisins` when the published edition holds it;
 otherwise each page says that they are not available.
 
-Its length (about 500 lines) is one job: read the published edition once for every page, then
+Its length (about 540 lines) is one job: read the published edition once for every page, then
 write the pages, the index and their shared files; the national maps are in site_maps.py.
 """
 
