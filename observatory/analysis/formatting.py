@@ -170,15 +170,16 @@ def comparable_rows(profile: Profile) -> list[list[str]]:
     return rows
 
 
-def diagnostic_rows(items: Sequence[DiagnosticItem]) -> list[list[str]]:
+def diagnostic_rows(items: Sequence[DiagnosticItem], population: bool = True) -> list[list[str]]:
     """An indicator of the diagnostic: its label, the territory's value, the comparable
-    territories' median and the population concerned."""
+    territories' median and, with `population`, the population concerned (the ranking key of
+    what is unsatisfactory; for what is satisfactory it would mostly read 0: nobody lacks it)."""
     return [
         [
             d.label,
             format_value(d.value, d.unit),
             format_value(d.median, d.unit),
-            format_value(d.population, "nombre"),
+            *([format_value(d.population, "nombre")] if population else []),
         ]
         for d in items
     ]

@@ -360,7 +360,7 @@ def _tables(profile: Profile) -> dict[str, list[list[str]]]:
         "accessibilite": _rows(profile.accessibility),
         "comparables": comparable_rows(profile),
         "defavorables": diagnostic_rows(profile.comparables.unfavourable),
-        "favorables": diagnostic_rows(profile.comparables.favourable),
+        "favorables": diagnostic_rows(profile.comparables.favourable, population=False),
         "besoins": needs_rows(profile),
         "changements": [
             [

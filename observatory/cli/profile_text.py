@@ -64,13 +64,18 @@ def _diagnostic(profile: Profile) -> list[str]:
     group = comparables.group
     out.append(f"Territoires comparables : {group.label} ({group.size} territoire(s)).")
     headers = ["indicateur", "territoire", "médiane comparables", "population concernée"]
-    for title, items in (
-        ("Insatisfaisant (quart le moins favorable des comparables)", comparables.unfavourable),
-        ("Satisfaisant (quart le plus favorable des comparables)", comparables.favourable),
+    for title, items, population in (
+        (
+            "Insatisfaisant (quart le moins favorable des comparables)",
+            comparables.unfavourable,
+            True,
+        ),
+        ("Satisfaisant (quart le plus favorable des comparables)", comparables.favourable, False),
     ):
         if items:
             out.append(f"\n{title} :")
-            out.append(_table(headers, diagnostic_rows(items)))
+            shown = headers if population else headers[:-1]
+            out.append(_table(shown, diagnostic_rows(items, population)))
     if not comparables.unfavourable and not comparables.favourable:
         out.append(
             "Aucun indicateur dans le quart le plus ou le moins favorable"
