@@ -17,7 +17,7 @@ from observatory.catalog import COG_DATASET, Catalog, load_catalog
 from observatory.ingest.load import ensure_raw_table
 from observatory.ingest.territoires import TABLE as CUSTOM_TERRITORIES
 from observatory.ingest.territoires import create_table as create_custom_territories
-from observatory.models import geometry
+from observatory.models import geometry, implantation
 from observatory.models.graph import SqlModel, load_models
 from observatory.models.macros import Macro, load_macros
 from observatory.models.parameters import parameters, write_parameters
@@ -82,17 +82,19 @@ class Project:
     @property
     def context_texts(self) -> list[str]:
         """What every model's fingerprint includes besides its SQL and inputs: the macros'
-        texts and the geometry functions' source (models.geometry)."""
-        return [*(m.text for m in self.macros), geometry.CONTEXT]
+        texts, and the sources of the Python functions the models call (models.geometry,
+        models.implantation)."""
+        return [*(m.text for m in self.macros), geometry.CONTEXT, implantation.CONTEXT]
 
     def prepare(self, con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-        """Before the models run: the run's parameters, the macros, the geometry functions
-        (Python, registered on this connection), and an empty raw table for every source not
+        """Before the models run: the run's parameters, the macros, the geometry and location
+        functions (Python, registered on this connection), and an empty raw table for every source not
         ingested yet, so a model reading several sources builds with those it has."""
         write_parameters(con, parameters(settings, self.catalog))
         for macro in self.macros:
             con.execute(macro.statement)
         geometry.register(con)
+        implantation.register(con)
         for dataset in self.catalog:
             ensure_raw_table(con, dataset)
         if not table_exists(con, CUSTOM_TERRITORIES):
