@@ -153,7 +153,7 @@ select
     cla.rang,
     cla.code_candidat as code_commune,
     round(cla.reduction_deficit, 3) as reduction_deficit,
-    cla.population_sortie as population_sortie_sous_densite,
+    cast(cla.population_sortie as bigint) as population_sortie_sous_densite,
     round(cla.apl_avant, 4) as apl_mg_avant,
     round(cla.apl_apres, 4) as apl_mg_apres,
     round(cla.gain_apl, 6) as gain_apl_mg,
