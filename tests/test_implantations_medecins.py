@@ -25,7 +25,13 @@ SQL = REPOSITORY / "dbt_like_sql"
 MODELS = (
     "intermediate/int_sante__apl_paires.sql",
     "intermediate/int_sante__apl_communes.sql",
+    "marts/sante__accessibilite_mg.sql",
     "marts/implantations__medecins.sql",
+)
+CHECKS = (
+    "implantations_medecins_rangs",
+    "implantations_medecins_candidats_du_territoire",
+    "implantations_medecins_avant_egal_apl",
 )
 FTE = 5400.0
 THRESHOLD = 2.5
@@ -232,6 +238,42 @@ def test_tiny_world_one_more_gp_by_hand() -> None:
     assert dep[0]["part_population_sous_dense_avant"] == pytest.approx(
         (1400 + 650) / sum(M.values()), abs=1e-6
     )
+
+
+def failing_checks(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        name
+        for name in CHECKS
+        if con.execute((SQL / "tests" / f"{name}.sql").read_text(encoding="utf-8")).fetchall()
+    }
+
+
+@pytest.mark.parametrize(
+    ("damage", "check"),
+    [
+        ("update marts.implantations__medecins set rang = 3 where rang = 2", CHECKS[0]),
+        (
+            "update marts.implantations__medecins set reduction_deficit = 99999 "
+            "where rang = 2 and niveau = 'epci'",
+            CHECKS[0],
+        ),
+        (
+            "update marts.implantations__medecins set code_commune = '01001' "
+            "where niveau = 'epci' and rang = 1",  # A is not in EPCI-CD
+            CHECKS[1],
+        ),
+        (
+            "update marts.implantations__medecins set apl_mg_avant = apl_mg_avant + 0.01 "
+            "where niveau = 'departement' and rang = 3",
+            CHECKS[2],
+        ),
+    ],
+)
+def test_the_sql_checks_catch_a_damaged_mart(damage: str, check: str) -> None:
+    con = tiny_world()
+    assert failing_checks(con) == set()
+    con.execute(damage)
+    assert failing_checks(con) == {check}
 
 
 # --- the sample --------------------------------------------------------------------------------
