@@ -10,7 +10,7 @@
 -- columns:
 --   code_commune: commune of the target COG (with a reference point)
 --   code_commune_voisine: a commune whose reference point is at most 50 km away (the commune itself included)
---   distance_km: straight-line km between the two reference points
+--   distance_km: straight-line km between the two reference points (not rounded: the models compare it with thresholds such as 10, 15 and 20 km)
 with points as (
     select
         pts.code_commune,
@@ -34,6 +34,6 @@ paires as (
     inner join points as voi on voi.i = ori.i + bloc.d_i and voi.j = ori.j + bloc.d_j
 )
 
-select par.code_commune, par.code_commune_voisine, round(par.distance_km, 3) as distance_km
+select par.code_commune, par.code_commune_voisine, par.distance_km
 from paires as par
 where par.distance_km <= 50
