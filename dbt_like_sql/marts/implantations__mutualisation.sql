@@ -11,8 +11,9 @@
 -- candidate is weighed alone (rang 2 is the second best single site, not a site added to the
 -- first); ties go to the site hosting fewer services, then to the smallest code. Candidates are
 -- the territory's communes lacking at least one service; only sites with a positive gain are
--- listed, so a territory without rows is one where no single site would bring anyone to the full
--- gamme within 10 km (its shares before are in marts.services__gammes and services__acces).
+-- listed. A commune without the full gamme within 10 km lacks a service itself, so it is a
+-- candidate bringing at least its own population: a territory without rows is one where everyone
+-- (with inhabitants) already has the full gamme within 10 km.
 -- grain: one row per niveau x code_territoire x millesime x rang
 -- validation suite (Great Expectations; see README, Validation):
 --   tests: codes_connus
@@ -29,7 +30,7 @@
 --   rang: 1 for the best site, then 2 and 3 (each weighed alone)
 --   code_commune: the candidate commune of the territory hosting the shared site
 --   nb_services_a_accueillir: services of the gamme de proximité the commune lacks, which the site would host
---   services_a_accueillir: their labels, comma-separated in alphabetical order
+--   services_a_accueillir: their labels, comma-separated in alphabetical order (accents and case aside)
 --   population_gagnee: population of the territory's communes that would newly have the full gamme within 10 km
 --   nb_communes_gagnees: number of those communes
 --   population_territoire: population of the territory's communes (with a reference point)
@@ -77,8 +78,10 @@ manquants as (
     select
         com.code_commune,
         count(*) as nb_services_a_accueillir,
-        string_agg(srv.libelle_regroupement, ', ' order by srv.libelle_regroupement)
-            as services_a_accueillir
+        string_agg(
+            srv.libelle_regroupement, ', '
+            order by strip_accents(lower(srv.libelle_regroupement)), srv.libelle_regroupement
+        ) as services_a_accueillir
     from communes as com
     cross join services as srv
     cross join edition as edi
