@@ -268,7 +268,8 @@ def test_spopt_p_median_agrees(mart) -> None:
         model = model.solve(pulp.PULP_CBC_CMD(msg=False))
         spopt_total = pulp.value(model.problem.objective)
         published = sets[(niveau, code, service, k)][-1]["distance_moyenne_apres_km"]
-        assert published * weight.sum() == pytest.approx(spopt_total, rel=1e-6, abs=1.0)
+        # the mart rounds the mean distance to the metre
+        assert published * weight.sum() == pytest.approx(spopt_total, abs=6e-4 * weight.sum())
 
 
 def test_before_is_the_needs_marts_distance(mart, warehouse) -> None:

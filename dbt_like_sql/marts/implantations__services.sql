@@ -22,7 +22,7 @@
 --   expect: column_values_to_be_between {column: nombre_implantations, min_value: 1, max_value: 3}
 --   expect: column_values_to_be_between {column: gain_distance_km, min_value: 0}
 --   expect: column_values_to_be_between {column: ecart_glouton, min_value: 0, max_value: 1}
---   expect: column_values_in_set {column: methode, value_set: [enumeration, glouton_prouve, milp_highs, glouton]}
+--   expect: column_values_to_be_in_set {column: methode, value_set: [enumeration, glouton_prouve, milp_highs, glouton]}
 -- columns:
 --   niveau: departement, epci, bv2022, or a custom level name
 --   code_territoire: code of the territory in its level

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import itertools
 import math
 import os
@@ -145,13 +146,17 @@ class Rang:
 
 def triplets(ter: Territoire) -> Triplets:
     """The pairs x services where a facility at the candidate would shorten the demand's trip;
-    a candidate holding the service already (distance 0) or not measured is left out."""
+    a candidate holding the service already (distance 0) or not measured is left out.
+
+    Laid out service by service (services x pairs), so the result comes sorted by service;
+    the demand's distance is zeroed where it weighs nothing, one comparison then says all."""
     demande, candidat, distance = ter.paire_demande, ter.paire_candidat, ter.paire_distance
-    avant = ter.distances[demande]
     with np.errstate(invalid="ignore"):
-        utile = (distance[:, None] < avant) & (ter.poids[demande] > 0)
-        utile &= ter.distances[candidat] > 0
-    service, paire = np.nonzero(utile.T)
+        pese = np.where(ter.poids > 0, np.nan_to_num(ter.distances, nan=0.0), 0.0)
+        ouvrable = (ter.distances > 0).T
+    utile = distance.astype(np.float32) < pese.T.astype(np.float32)[:, demande]
+    utile &= ouvrable[:, candidat]
+    service, paire = np.nonzero(utile)
     return Triplets(
         demande=demande[paire],
         candidat=candidat[paire],
@@ -371,6 +376,12 @@ def _dans_l_ordre(
     return ordre
 
 
+@functools.lru_cache(maxsize=4096)
+def _ensembles(taille: int, k: int) -> np.ndarray:
+    """Every set of k positions among `taille`, in lexicographic order (one row per set)."""
+    return np.array(list(itertools.combinations(range(taille), k)), dtype=np.intp)
+
+
 def enumeration(
     tri: Triplets, tranche: slice, candidats: np.ndarray, k: int, communes: int
 ) -> tuple[list[int], float]:
@@ -381,17 +392,18 @@ def enumeration(
     position[candidats] = np.arange(len(candidats))
     colonne = position[tri.candidat[tranche]]
     pris = colonne >= 0
-    lignes, ligne = np.unique(tri.demande[tranche][pris], return_inverse=True)
-    economie = np.zeros((len(lignes), len(candidats)))
+    economie = np.zeros((communes, len(candidats)))
     avant, distance = tri.avant[tranche][pris], tri.distance[tranche][pris]
-    economie[ligne, colonne[pris]] = tri.poids[tranche][pris] * (avant - distance)
-    ensembles = np.array(list(itertools.combinations(range(len(candidats)), k)))
+    economie[tri.demande[tranche][pris], colonne[pris]] = tri.poids[tranche][pris] * (
+        avant - distance
+    )
+    ensembles = _ensembles(len(candidats), k)
     meilleure = economie[:, ensembles[:, 0]]
     for rang in range(1, k):
-        meilleure = np.maximum(meilleure, economie[:, ensembles[:, rang]])
+        np.maximum(meilleure, economie[:, ensembles[:, rang]], out=meilleure)
     valeurs = meilleure.sum(axis=0)
-    choisi = int(np.argmax(valeurs))
-    return [int(c) for c in candidats[ensembles[choisi]]], float(valeurs[choisi])
+    choisi = int(valeurs.argmax())
+    return candidats[ensembles[choisi]].tolist(), float(valeurs[choisi])
 
 
 def _optima(
