@@ -123,18 +123,37 @@ paires as (
     group by dem.niveau, dem.code_territoire
 ),
 
-choix as (
+resultats as (
     select
         mat.niveau,
         mat.code_territoire,
-        unnest(implanter_services(
+        implanter_services(
             (select count(*) from services)::integer,
             mat.poids, mat.distances,
             pai.paire_demande, pai.paire_candidat, pai.paire_distance
-        )) as cho
+        ) as res
     from matrices as mat
     inner join paires as pai
         on mat.niveau = pai.niveau and mat.code_territoire = pai.code_territoire
+),
+
+choix as (
+    -- one row per facility of each set (the function returns one list per column)
+    select
+        res.niveau,
+        res.code_territoire,
+        unnest(res.res.id_service) as id_service,
+        unnest(res.res.nombre_implantations) as nombre_implantations,
+        unnest(res.res.rang) as rang,
+        unnest(res.res.indice_commune) as indice_commune,
+        unnest(res.res.distance_moyenne_avant_km) as distance_moyenne_avant_km,
+        unnest(res.res.distance_moyenne_apres_km) as distance_moyenne_apres_km,
+        unnest(res.res.nouveaux_10_km) as nouveaux_10_km,
+        unnest(res.res.nouveaux_20_km) as nouveaux_20_km,
+        unnest(res.res.methode) as methode,
+        unnest(res.res.ecart_glouton) as ecart_glouton,
+        unnest(res.res.ecart_glouton_max) as ecart_glouton_max
+    from resultats as res
 ),
 
 totaux as (
@@ -152,26 +171,26 @@ select
     srv.code_regroupement,
     srv.libelle_regroupement,
     srv.gamme,
-    cho.cho.nombre_implantations,
-    cho.cho.rang,
+    cho.nombre_implantations,
+    cho.rang,
     ter.code_commune,
     round(tot.population_demande, 1) as population_demande,
-    round(cho.cho.distance_moyenne_avant_km, 3) as distance_moyenne_avant_km,
-    round(cho.cho.distance_moyenne_apres_km, 3) as distance_moyenne_apres_km,
-    round(cho.cho.distance_moyenne_avant_km - cho.cho.distance_moyenne_apres_km, 3)
+    round(cho.distance_moyenne_avant_km, 3) as distance_moyenne_avant_km,
+    round(cho.distance_moyenne_apres_km, 3) as distance_moyenne_apres_km,
+    round(cho.distance_moyenne_avant_km - cho.distance_moyenne_apres_km, 3)
         as gain_distance_km,
-    round(cho.cho.nouveaux_10_km, 1) as population_nouvelle_10_km,
-    round(cho.cho.nouveaux_20_km, 1) as population_nouvelle_20_km,
-    cho.cho.methode,
-    round(cho.cho.ecart_glouton, 6) as ecart_glouton,
-    round(cho.cho.ecart_glouton_max, 6) as ecart_glouton_max
+    round(cho.nouveaux_10_km, 1) as population_nouvelle_10_km,
+    round(cho.nouveaux_20_km, 1) as population_nouvelle_20_km,
+    cho.methode,
+    round(cho.ecart_glouton, 6) as ecart_glouton,
+    round(cho.ecart_glouton_max, 6) as ecart_glouton_max
 from choix as cho
-inner join services as srv on cho.cho.id_service = srv.id_service
+inner join services as srv on cho.id_service = srv.id_service
 inner join territoires as ter
     on cho.niveau = ter.niveau
     and cho.code_territoire = ter.code_territoire
-    and cho.cho.indice_commune = ter.indice
+    and cho.indice_commune = ter.indice
 inner join totaux as tot
     on cho.niveau = tot.niveau
     and cho.code_territoire = tot.code_territoire
-    and cho.cho.id_service = tot.id_service
+    and cho.id_service = tot.id_service
