@@ -106,8 +106,16 @@ matrices as (
     group by ter.niveau, ter.code_territoire
 ),
 
+rayons as (
+    -- a new facility helps a commune only if it is nearer than the commune's present one: the
+    -- farthest of its services bounds the pairs worth reading
+    select dem.code_commune, max(dem.distance_km) as rayon_km
+    from demande as dem
+    group by dem.code_commune
+),
+
 paires as (
-    -- the known distances between the territory's communes
+    -- the known distances between the territory's communes that can shorten a trip
     select
         dem.niveau,
         dem.code_territoire,
@@ -115,6 +123,8 @@ paires as (
         list(can.indice) as paire_candidat,
         list(dcc.distance_km) as paire_distance
     from intermediate.int_cog__distances_communes as dcc
+    inner join rayons as ray
+        on dcc.code_commune = ray.code_commune and dcc.distance_km < ray.rayon_km
     inner join territoires as dem on dcc.code_commune = dem.code_commune
     inner join territoires as can
         on dem.niveau = can.niveau

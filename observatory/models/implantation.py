@@ -51,7 +51,7 @@ MAX_CANDIDATS_EXACT = 150
 """The exact model runs on problems with at most this many useful candidates (communes whose
 facility would save something): every EPCI and bassin de vie, most départements of a scale-0.1
 France; larger ones keep the greedy with its bound."""
-LIMITE_ENUMERATION = 200_000
+LIMITE_ENUMERATION = 2_000_000
 """An exact problem is enumerated when (sets of k candidates) x (demand communes) is at most
 this (a few milliseconds of numpy); beyond, HiGHS solves it."""
 MILP_TOUJOURS = [False]
