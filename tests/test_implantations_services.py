@@ -126,7 +126,7 @@ def test_the_duckdb_function_reads_flattened_matrices() -> None:
             ter.paire_distance.tolist(),
         ],
     ).fetchone()
-    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values())]
+    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
     first = [r for r in rows if r["id_service"] == 0 and r["nombre_implantations"] == 1]
     assert [r["indice_commune"] for r in first] == [3]
     second = [r for r in rows if r["id_service"] == 1 and r["nombre_implantations"] == 1]
@@ -291,3 +291,23 @@ def test_before_is_the_needs_marts_distance(mart, warehouse) -> None:
             assert r["distance_moyenne_avant_km"] == pytest.approx(reference, abs=0.002)
             compared += 1
     assert compared > 100
+
+
+def test_readme_where_to_act_queries_answer_on_the_sample(sample_build) -> None:
+    """Each example query of the README's "Where to act" runs on the published file and
+    answers something (a renamed column or an empty mart would fail here)."""
+    import re
+
+    from tests.conftest import REPOSITORY
+
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Where to act", 1)[1].split("\n## ", 1)[0]
+    queries = re.findall(r"```sql\n(.*?)```", section, re.DOTALL)
+    assert len(queries) == 4
+    settings, _summary = sample_build
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        for query in queries:
+            assert con.execute(query.strip().rstrip(";")).fetchall(), query
+    finally:
+        con.close()
