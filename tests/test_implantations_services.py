@@ -126,7 +126,9 @@ def test_the_duckdb_function_reads_flattened_matrices() -> None:
             ter.paire_distance.tolist(),
         ],
     ).fetchone()
-    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    rows = [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
     first = [r for r in rows if r["id_service"] == 0 and r["nombre_implantations"] == 1]
     assert [r["indice_commune"] for r in first] == [3]
     second = [r for r in rows if r["id_service"] == 1 and r["nombre_implantations"] == 1]

@@ -88,8 +88,8 @@ class Project:
 
     def prepare(self, con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         """Before the models run: the run's parameters, the macros, the geometry and location
-        functions (Python, registered on this connection), and an empty raw table for every source not
-        ingested yet, so a model reading several sources builds with those it has."""
+        functions (Python, registered on this connection), and an empty raw table for every
+        source not ingested yet, so a model reading several sources builds with those it has."""
         write_parameters(con, parameters(settings, self.catalog))
         for macro in self.macros:
             con.execute(macro.statement)
