@@ -11,15 +11,18 @@ On a built warehouse (a benchmark build of `bench.run`, or any `observatory buil
   spopt's p-median (PySAL; CBC through PuLP): another formulation and another solver, whose
   objective must equal the exact model's.
 
-It reads the warehouse only; it never writes to it.
+It works on a copy of the warehouse; it never writes to the warehouse itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -41,8 +44,14 @@ SQL = REPOSITORY_ROOT / "dbt_like_sql"
 
 
 def _connect(home: Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse read-only, with the project's macros and functions, as a build has them."""
-    con = duckdb.connect(str(home / "sample" / "warehouse.duckdb"), read_only=True)
+    """A private copy of the warehouse (macros are created in the database they run on, and
+    the warehouse itself is never written), with the project's macros and functions, as a
+    build has them. The copy is deleted when the connection's process ends."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-implantations-"))
+    atexit.register(shutil.rmtree, folder, True)
+    copy = folder / "warehouse.duckdb"
+    shutil.copyfile(home / "sample" / "warehouse.duckdb", copy)
+    con = duckdb.connect(str(copy))
     for macro in sorted((SQL / "macros").glob("*.sql")):
         con.execute(macro.read_text(encoding="utf-8"))
     implantation.register(con)
