@@ -1,10 +1,12 @@
--- The greedy choice stays close to the optimum: wherever both ran, the greedy set of k new
--- facilities saves at most 2 % less than the exact one (ecart_glouton). Above, the mart still
--- gives the optimal set, but the greedy that stands alone on the largest problems may be
--- missing more than that: a warning to read the bound (ecart_glouton_max) there.
+-- A published set may be more than 2 % from the best one: the greedy stood alone (a problem
+-- too large for the exact model) and its bound does not prove it within 2 % of the optimum
+-- (ecart_glouton_max). Wherever the exact model ran, the mart publishes the optimal set and
+-- ecart_glouton says how far the greedy alone would have been; those gaps are measured, not
+-- warned about (docs/benchmarks.md gives their distribution): on the sample 151 greedy sets
+-- are 2 to 3 % short, and the published sets are the exact ones.
 -- asset: marts.implantations__services
 -- severity: warn
 select imp.niveau, imp.code_territoire, imp.code_regroupement, imp.nombre_implantations,
-    imp.ecart_glouton
+    imp.ecart_glouton_max
 from marts.implantations__services as imp
-where imp.rang = 1 and imp.ecart_glouton > 0.02
+where imp.rang = 1 and imp.methode = 'glouton' and imp.ecart_glouton_max > 0.02
