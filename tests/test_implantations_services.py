@@ -240,6 +240,7 @@ def test_every_published_set_is_optimal_by_brute_force(mart) -> None:
             assert {r["code_commune"] for r in ranks} in optimal, (niveau, code, service, k)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PuLP 3 announcing its version 4
 def test_spopt_p_median_agrees(mart) -> None:
     """spopt's p-median on the same inputs: the existing facilities are one predefined site
     whose cost for each commune is its present distance, the candidates are the territory's
