@@ -135,7 +135,10 @@ def _ou_agir(profile: Profile) -> list[str]:
     if imp.services:
         headers = ["service", "commune", "public", "+ < 10 km", "+ < 20 km", "distance moyenne"]
         out.append(_table(headers, ou_agir_service_rows(profile), left=2))
-        out.extend(f"  {line}" for line in ou_agir_sets(profile))
+        out.extend(
+            textwrap.fill(line, 100, initial_indent="- ", subsequent_indent="  ")
+            for line in ou_agir_sets(profile)
+        )
     else:
         out.append("Aucun service à rapprocher : un équipement de plus ne gagnerait rien.")
     out.append(textwrap.fill(OU_AGIR_METHODE, 100))
@@ -143,7 +146,7 @@ def _ou_agir(profile: Profile) -> list[str]:
         f"\nUn médecin généraliste de plus (Annuaire santé {imp.millesime_sante or 'n.d.'}) :"
     )
     if imp.medecins:
-        headers = ["rang", "commune", "sortent sous-dotation", "APL", "part sous-dotée", "déficit"]
+        headers = ["rang", "commune", "hab. sortis", "APL", "part sous-dotée", "déficit"]
         out.append(_table(headers, ou_agir_medecin_rows(profile), left=2))
     else:
         out.append("Aucune commune candidate.")
