@@ -340,8 +340,9 @@ def test_on_a_site_page_the_map_uses_outlines_the_page_defines(published, profil
     )
     section = page[page.index('data-carte="carte-ou-agir"') :]
     section = section[: section.index("</figure>")]
-    used = set(re.findall(r'href="#([\w-]+)"', section))
-    assert used and used <= set(re.findall(r'<path id="([\w-]+)"', page))
+    used = re.findall(r'<use class="mark zone" data-code="[^"]+" href="#([\w-]+)"', section)
+    defined = re.findall(r'<path id="([\w-]+)"', page)
+    assert sorted(used) == sorted(defined)  # one shape per commune, each outline defined once
 
 
 def test_the_report_lays_out_the_map_in_chromium(capsys, sample_build, published, epci, tmp_path):

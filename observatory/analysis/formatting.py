@@ -213,10 +213,11 @@ def access_median(profile: Profile, code_regroupement: str) -> str:
 OU_AGIR_TITLE = "Où agir ?"
 OU_AGIR_METHODE = (
     "Distances à vol d'oiseau entre mairies, sans capacité : un nouvel équipement sert tous ceux "
-    "dont il devient le plus proche. Services retenus : ceux dont la meilleure implantation "
-    "unique rapproche à moins de 10 km la plus grande part de leur public (toute la population, "
-    "ou le public visé : moins de 3 ans pour l'accueil du jeune enfant, 80 ans et plus pour "
-    "l'hébergement des personnes âgées...), puis réduit le plus la distance moyenne."
+    "dont il devient le plus proche. Public rapproché : les personnes qui n'avaient pas le "
+    "service à moins de 10 km (20 km) et l'auront. Services retenus : ceux dont la meilleure "
+    "implantation unique rapproche à moins de 10 km la plus grande part de leur public (toute la "
+    "population, ou le public visé : moins de 3 ans pour l'accueil du jeune enfant, 80 ans et "
+    "plus pour l'hébergement des personnes âgées...), puis réduit le plus la distance moyenne."
 )
 OU_AGIR_MEDECINS = (
     "Un généraliste de plus (un équivalent temps plein, 5 400 consultations par an) dans la "

@@ -4,7 +4,8 @@ The report's commune maps (maps.choropleth) show indicators; this one shows wher
 implantations.py lie: every commune of the territory in a pale grey, the candidate communes
 tinted, and on each a symbol per kind of answer (a circle for the best site of a service the
 territory lacks, a square for a commune where one more GP helps most, a diamond for a shared
-site), each with its `<title>` saying why and `data-code` / `data-role` so a test can find it.
+site), each with its `<title>` saying why and `data-code` / `data-role` so a test can find it, and
+the commune's name under its symbols.
 The outlines are those the report's other maps use (`paths`, and `use` on the site's pages);
 the symbols sit at a point inside each commune (shapely's point_on_surface) in the same frame.
 """
@@ -36,6 +37,8 @@ SIZE = 6
 
 CSS = """
 figure.carte svg.carte-svg g.candidat { stroke: #1f2933; stroke-width: 1; }
+figure.carte svg.carte-svg text.nom-candidat { font-size: 11px; fill: #1f2933; text-anchor: middle;
+  paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 ul.legende-carte .symbole { display: inline-block; width: 11px; height: 11px; margin: 0 8px 0 5px;
   vertical-align: -1px; border: 1px solid #1f2933; }
 ul.legende-carte .symbole.rond { border-radius: 50%; }
@@ -77,23 +80,25 @@ def candidates_map(
     paths: tuple[Sequence[str], Frame],
     label: str,
     use: str | None = None,
+    caption: str = "",
 ) -> str:
     """`<figure class="carte">` of the communes (code, name, outline) drawn with `paths` (their
     screen paths and frame, as for the choropleths; `use`: the page's shared outlines), the
     `candidates` (code -> role -> reasons, implantations.Implantations.candidates) tinted and
-    marked, and a legend of the roles shown; "" when no candidate has an outline."""
+    marked, a legend of the roles shown and `caption` (sources, licences) under it; "" when no
+    candidate has an outline."""
     drawn, frame = paths
     body = ['<g class="zones">']
     marked = []
     for i, ((code, name, geometry), d) in enumerate(zip(communes, drawn, strict=True)):
         roles = candidates.get(code, {})
         fill = CANDIDATE if roles else FOND
-        attrs = f'class="mark zone" data-code="{escape(code)}" fill="{fill}"'
+        attrs = f'class="mark zone" data-code="{escape(code)}"'
         title = f"<title>{escape(name)}</title>"
         if use is not None:
-            body.append(f'<use {attrs} href="#{escape(use)}{i}">{title}</use>')
+            body.append(f'<use {attrs} href="#{escape(use)}{i}" fill="{fill}">{title}</use>')
         else:
-            body.append(f'<path {attrs} d="{d}" fill-rule="evenodd">{title}</path>')
+            body.append(f'<path {attrs} d="{d}" fill="{fill}" fill-rule="evenodd">{title}</path>')
         if roles:
             marked.append((code, name, geometry, roles))
     body.append("</g>")
@@ -113,6 +118,10 @@ def candidates_map(
                 f"{_symbol(kind, x + dx, y, colour)}<title>{escape(why)}</title></g>"
             )
             shown.add(role)
+        body.append(
+            f'<text class="nom-candidat" x="{x:.1f}" y="{y + 2 * SIZE + 9:.1f}">'
+            f"{escape(name)}</text>"
+        )
     body.append("</g>")
     svg = (
         f'<svg class="chart carte-svg" data-chart="{escape(map_id)}" '
@@ -128,4 +137,5 @@ def candidates_map(
         if role in shown
     )
     legend = f'<ul class="legende-carte"><li class="legende-titre">{escape(label)}</li>{items}</ul>'
-    return f'<figure class="carte" data-carte="{escape(map_id)}">{svg}{legend}</figure>'
+    note = f"<figcaption>{escape(caption)}.</figcaption>" if caption else ""
+    return f'<figure class="carte" data-carte="{escape(map_id)}">{svg}{legend}{note}</figure>'

@@ -460,6 +460,9 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
             paths,
             f"Où agir ? Communes candidates de {ter.nom}",
             use,
+            f"Source : Insee, BPE {profile.millesime_bpe or 'n.d.'} ; Agence du numérique en "
+            f"santé, Annuaire santé {profile.millesime_sante or 'n.d.'} ; calcul de "
+            f"l'observatoire — {_licence(profile, 'Insee')}{credit}",
         )
         if paths and profile.implantations.candidates
         else ""
