@@ -286,9 +286,9 @@ def load_profiles(
         for cle, refs in enumerate(all_refs)
         for r in refs
     ]
-    # the comparables and needs (five queries, 300,000 rows for France) are read on a cursor of
-    # their own in a thread while this one reads the other sections: DuckDB runs a query
-    # without holding the GIL, so the two overlap
+    # the comparables, needs and implantations (nine queries, 300,000 rows and more for
+    # France) are read on a cursor of their own in a thread while this one reads the other
+    # sections: DuckDB runs a query without holding the GIL, so the two overlap
     cursor = con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="profil") as pool:
