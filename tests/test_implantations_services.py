@@ -116,7 +116,7 @@ def test_the_duckdb_function_reads_flattened_matrices() -> None:
     distances = [
         [float(d), None if c == 4 else abs(c - 2) * 10.0] for c, d in enumerate(ter.distances[:, 0])
     ]
-    (rows,) = con.execute(
+    (columns,) = con.execute(
         "select implanter_services(2, ?, ?, ?, ?, ?)",
         [
             [1.0] * 10,
@@ -126,6 +126,7 @@ def test_the_duckdb_function_reads_flattened_matrices() -> None:
             ter.paire_distance.tolist(),
         ],
     ).fetchone()
+    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values())]
     first = [r for r in rows if r["id_service"] == 0 and r["nombre_implantations"] == 1]
     assert [r["indice_commune"] for r in first] == [3]
     second = [r for r in rows if r["id_service"] == 1 and r["nombre_implantations"] == 1]
@@ -268,7 +269,8 @@ def test_spopt_p_median_agrees(mart) -> None:
         model = model.solve(pulp.PULP_CBC_CMD(msg=False))
         spopt_total = pulp.value(model.problem.objective)
         published = sets[(niveau, code, service, k)][-1]["distance_moyenne_apres_km"]
-        assert published * weight.sum() == pytest.approx(spopt_total, rel=1e-6, abs=1.0)
+        # the mart rounds the mean distance to the metre
+        assert published * weight.sum() == pytest.approx(spopt_total, abs=6e-4 * weight.sum())
 
 
 def test_before_is_the_needs_marts_distance(mart, warehouse) -> None:

@@ -22,7 +22,7 @@
 --   expect: column_values_to_be_between {column: nombre_implantations, min_value: 1, max_value: 3}
 --   expect: column_values_to_be_between {column: gain_distance_km, min_value: 0}
 --   expect: column_values_to_be_between {column: ecart_glouton, min_value: 0, max_value: 1}
---   expect: column_values_in_set {column: methode, value_set: [enumeration, glouton_prouve, milp_highs, glouton]}
+--   expect: column_values_to_be_in_set {column: methode, value_set: [enumeration, glouton_prouve, milp_highs, glouton]}
 -- columns:
 --   niveau: departement, epci, bv2022, or a custom level name
 --   code_territoire: code of the territory in its level
@@ -106,8 +106,16 @@ matrices as (
     group by ter.niveau, ter.code_territoire
 ),
 
+rayons as (
+    -- a new facility helps a commune only if it is nearer than the commune's present one: the
+    -- farthest of its services bounds the pairs worth reading
+    select dem.code_commune, max(dem.distance_km) as rayon_km
+    from demande as dem
+    group by dem.code_commune
+),
+
 paires as (
-    -- the known distances between the territory's communes
+    -- the known distances between the territory's communes that can shorten a trip
     select
         dem.niveau,
         dem.code_territoire,
@@ -115,6 +123,8 @@ paires as (
         list(can.indice) as paire_candidat,
         list(dcc.distance_km) as paire_distance
     from intermediate.int_cog__distances_communes as dcc
+    inner join rayons as ray
+        on dcc.code_commune = ray.code_commune and dcc.distance_km < ray.rayon_km
     inner join territoires as dem on dcc.code_commune = dem.code_commune
     inner join territoires as can
         on dem.niveau = can.niveau
@@ -123,18 +133,37 @@ paires as (
     group by dem.niveau, dem.code_territoire
 ),
 
-choix as (
+resultats as (
     select
         mat.niveau,
         mat.code_territoire,
-        unnest(implanter_services(
+        implanter_services(
             (select count(*) from services)::integer,
             mat.poids, mat.distances,
             pai.paire_demande, pai.paire_candidat, pai.paire_distance
-        )) as cho
+        ) as res
     from matrices as mat
     inner join paires as pai
         on mat.niveau = pai.niveau and mat.code_territoire = pai.code_territoire
+),
+
+choix as (
+    -- one row per facility of each set (the function returns one list per column)
+    select
+        res.niveau,
+        res.code_territoire,
+        unnest(res.res.id_service) as id_service,
+        unnest(res.res.nombre_implantations) as nombre_implantations,
+        unnest(res.res.rang) as rang,
+        unnest(res.res.indice_commune) as indice_commune,
+        unnest(res.res.distance_moyenne_avant_km) as distance_moyenne_avant_km,
+        unnest(res.res.distance_moyenne_apres_km) as distance_moyenne_apres_km,
+        unnest(res.res.nouveaux_10_km) as nouveaux_10_km,
+        unnest(res.res.nouveaux_20_km) as nouveaux_20_km,
+        unnest(res.res.methode) as methode,
+        unnest(res.res.ecart_glouton) as ecart_glouton,
+        unnest(res.res.ecart_glouton_max) as ecart_glouton_max
+    from resultats as res
 ),
 
 totaux as (
@@ -152,26 +181,26 @@ select
     srv.code_regroupement,
     srv.libelle_regroupement,
     srv.gamme,
-    cho.cho.nombre_implantations,
-    cho.cho.rang,
+    cho.nombre_implantations,
+    cho.rang,
     ter.code_commune,
     round(tot.population_demande, 1) as population_demande,
-    round(cho.cho.distance_moyenne_avant_km, 3) as distance_moyenne_avant_km,
-    round(cho.cho.distance_moyenne_apres_km, 3) as distance_moyenne_apres_km,
-    round(cho.cho.distance_moyenne_avant_km - cho.cho.distance_moyenne_apres_km, 3)
+    round(cho.distance_moyenne_avant_km, 3) as distance_moyenne_avant_km,
+    round(cho.distance_moyenne_apres_km, 3) as distance_moyenne_apres_km,
+    round(cho.distance_moyenne_avant_km - cho.distance_moyenne_apres_km, 3)
         as gain_distance_km,
-    round(cho.cho.nouveaux_10_km, 1) as population_nouvelle_10_km,
-    round(cho.cho.nouveaux_20_km, 1) as population_nouvelle_20_km,
-    cho.cho.methode,
-    round(cho.cho.ecart_glouton, 6) as ecart_glouton,
-    round(cho.cho.ecart_glouton_max, 6) as ecart_glouton_max
+    round(cho.nouveaux_10_km, 1) as population_nouvelle_10_km,
+    round(cho.nouveaux_20_km, 1) as population_nouvelle_20_km,
+    cho.methode,
+    round(cho.ecart_glouton, 6) as ecart_glouton,
+    round(cho.ecart_glouton_max, 6) as ecart_glouton_max
 from choix as cho
-inner join services as srv on cho.cho.id_service = srv.id_service
+inner join services as srv on cho.id_service = srv.id_service
 inner join territoires as ter
     on cho.niveau = ter.niveau
     and cho.code_territoire = ter.code_territoire
-    and cho.cho.indice_commune = ter.indice
+    and cho.indice_commune = ter.indice
 inner join totaux as tot
     on cho.niveau = tot.niveau
     and cho.code_territoire = tot.code_territoire
-    and cho.cho.id_service = tot.id_service
+    and cho.id_service = tot.id_service

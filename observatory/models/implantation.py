@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import itertools
 import math
 import os
@@ -50,7 +51,7 @@ MAX_CANDIDATS_EXACT = 150
 """The exact model runs on problems with at most this many useful candidates (communes whose
 facility would save something): every EPCI and bassin de vie, most départements of a scale-0.1
 France; larger ones keep the greedy with its bound."""
-LIMITE_ENUMERATION = 200_000
+LIMITE_ENUMERATION = 2_000_000
 """An exact problem is enumerated when (sets of k candidates) x (demand communes) is at most
 this (a few milliseconds of numpy); beyond, HiGHS solves it."""
 MILP_TOUJOURS = [False]
@@ -145,13 +146,17 @@ class Rang:
 
 def triplets(ter: Territoire) -> Triplets:
     """The pairs x services where a facility at the candidate would shorten the demand's trip;
-    a candidate holding the service already (distance 0) or not measured is left out."""
+    a candidate holding the service already (distance 0) or not measured is left out.
+
+    Laid out service by service (services x pairs), so the result comes sorted by service;
+    the demand's distance is zeroed where it weighs nothing, one comparison then says all."""
     demande, candidat, distance = ter.paire_demande, ter.paire_candidat, ter.paire_distance
-    avant = ter.distances[demande]
     with np.errstate(invalid="ignore"):
-        utile = (distance[:, None] < avant) & (ter.poids[demande] > 0)
-        utile &= ter.distances[candidat] > 0
-    service, paire = np.nonzero(utile.T)
+        pese = np.where(ter.poids > 0, np.nan_to_num(ter.distances, nan=0.0), 0.0)
+        ouvrable = (ter.distances > 0).T
+    utile = distance.astype(np.float32) < pese.T.astype(np.float32)[:, demande]
+    utile &= ouvrable[:, candidat]
+    service, paire = np.nonzero(utile)
     return Triplets(
         demande=demande[paire],
         candidat=candidat[paire],
@@ -371,27 +376,56 @@ def _dans_l_ordre(
     return ordre
 
 
-def enumeration(
-    tri: Triplets, tranche: slice, candidats: np.ndarray, k: int, communes: int
-) -> tuple[list[int], float]:
-    """The best set of k among `candidats` for one service (its `tranche` of triplets), every
-    set tried: exact, and for the small problems that are most of them far cheaper than a
-    solver call. The first set in lexicographic order wins a tie. Returns (set, saving)."""
-    position = np.full(communes, -1)
-    position[candidats] = np.arange(len(candidats))
-    colonne = position[tri.candidat[tranche]]
-    pris = colonne >= 0
-    lignes, ligne = np.unique(tri.demande[tranche][pris], return_inverse=True)
-    economie = np.zeros((len(lignes), len(candidats)))
-    avant, distance = tri.avant[tranche][pris], tri.distance[tranche][pris]
-    economie[ligne, colonne[pris]] = tri.poids[tranche][pris] * (avant - distance)
-    ensembles = np.array(list(itertools.combinations(range(len(candidats)), k)))
-    meilleure = economie[:, ensembles[:, 0]]
-    for rang in range(1, k):
-        meilleure = np.maximum(meilleure, economie[:, ensembles[:, rang]])
-    valeurs = meilleure.sum(axis=0)
-    choisi = int(np.argmax(valeurs))
-    return [int(c) for c in candidats[ensembles[choisi]]], float(valeurs[choisi])
+@functools.lru_cache(maxsize=4096)
+def _ensembles(taille: int, k: int) -> np.ndarray:
+    """Every set of k positions among `taille`, in lexicographic order (one row per set)."""
+    return np.array(list(itertools.combinations(range(taille), k)), dtype=np.intp)
+
+
+def enumerations(
+    tri: Triplets, garder: np.ndarray, k: int, communes: int
+) -> dict[int, tuple[list[int], float]]:
+    """The best set of k among the candidates `garder` (services x communes) allows, for every
+    service with some, every set tried: exact, and for the small problems that are most of them
+    far cheaper than a solver call. All services are done at once: one column per (service,
+    candidate) holds each demand commune's saving, and each set's value is the sum over the
+    communes of the best of its columns. The first set in lexicographic order wins a tie.
+    Returns service -> (set, saving)."""
+    service_col, candidat_col = np.nonzero(garder)
+    if not len(service_col):
+        return {}
+    colonne = np.full(garder.shape, -1)
+    colonne[service_col, candidat_col] = np.arange(len(service_col))
+    col = colonne[tri.service, tri.candidat]
+    pris = col >= 0
+    economie = np.zeros((communes, len(service_col)))
+    economie[tri.demande[pris], col[pris]] = tri.poids[pris] * (
+        tri.avant[pris] - tri.distance[pris]
+    )
+    services, debuts, tailles = np.unique(service_col, return_index=True, return_counts=True)
+    ensembles = [
+        debut + _ensembles(int(taille), min(k, int(taille)))
+        for debut, taille in zip(debuts, tailles, strict=True)
+    ]
+    resultats: dict[int, tuple[list[int], float]] = {}
+    for largeur in sorted({e.shape[1] for e in ensembles}):
+        groupes = [
+            (s, e) for s, e in zip(services, ensembles, strict=True) if e.shape[1] == largeur
+        ]
+        tous = np.concatenate([e for _s, e in groupes])
+        proprietaire = np.repeat([s for s, _e in groupes], [len(e) for _s, e in groupes])
+        meilleure = economie[:, tous[:, 0]]
+        for position in range(1, largeur):
+            np.maximum(meilleure, economie[:, tous[:, position]], out=meilleure)
+        valeurs = meilleure.sum(axis=0)
+        ordre = np.lexsort((np.arange(len(valeurs)), -valeurs, proprietaire))
+        _vus, premiers = np.unique(proprietaire[ordre], return_index=True)
+        for ligne in ordre[premiers]:
+            resultats[int(proprietaire[ligne])] = (
+                candidat_col[tous[ligne]].tolist(),
+                float(valeurs[ligne]),
+            )
+    return resultats
 
 
 def _optima(
@@ -418,17 +452,17 @@ def _optima(
         seuil = glo.valeurs[:, k - 1] - precedent
         garder = ouverts[:, None] & (glo.seules > 0)
         garder &= glo.seules >= seuil[:, None] * (1 - TOLERANCE)
-        optima[k] = {}
-        for service in np.flatnonzero(garder.any(axis=1)):
-            candidats = np.flatnonzero(garder[service])
-            taille = math.comb(len(candidats), min(k, len(candidats))) * communes
-            if taille > LIMITE_ENUMERATION or MILP_TOUJOURS[0]:
-                continue
-            choix, valeur = enumeration(
-                tri, _tranche(tri, int(service)), candidats, min(k, len(candidats)), communes
-            )
-            optima[k][int(service)] = (choix, valeur, "enumeration")
-            garder[service] = False
+        taille = np.array(
+            [math.comb(int(c), min(k, int(c))) for c in garder.sum(axis=1)], dtype=float
+        )
+        petits = garder & (taille * communes <= LIMITE_ENUMERATION)[:, None]
+        if MILP_TOUJOURS[0]:
+            petits[:] = False
+        optima[k] = {
+            service: (choix, valeur, "enumeration")
+            for service, (choix, valeur) in enumerations(tri, petits, k, communes).items()
+        }
+        garder &= ~petits
         for service, candidats in exact(tri, garder, k, communes).items():
             optima[k][service] = (candidats, _economie(tri, service, candidats), "milp_highs")
         for service, (_choix, valeur, _methode) in optima[k].items():
@@ -437,97 +471,137 @@ def _optima(
     return optima
 
 
-def resoudre(ter: Territoire, *, exact_toujours: bool = False) -> list[Rang]:
-    """Every service's best 1, 2 and 3 new facilities in this territory (see module doc).
-    `exact_toujours` solves the exact model wherever k > 1, whatever the size (benchmarks)."""
+COLONNES = tuple(Rang.__dataclass_fields__)
+"""The answer's columns, as `Rang` names them."""
+
+
+def _ecarts(glo: Glouton) -> np.ndarray:
+    """(services x NOMBRE_MAX): the most the greedy set can lose against the optimum."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ecart = np.where(glo.bornes > 0, 1 - glo.valeurs / glo.bornes, 0.0)
+    return np.clip(ecart, 0.0, None)
+
+
+def _lignes_exactes(
+    ter: Territoire, tri: Triplets, service: int, k: int, optimum: list[int]
+) -> dict[str, list]:
+    """The rows of an optimal set that is not the greedy's, in the order of its gains."""
+    mesure = ~np.isnan(ter.distances[:, service])
+    w = np.where(mesure, ter.poids[:, service], 0.0)
+    t = float(w.sum())
+    lignes: dict[str, list] = {c: [] for c in COLONNES}
+    for rang, (candidat, gain, avant, apres) in enumerate(
+        _dans_l_ordre(ter, tri, service, optimum), start=1
+    ):
+        if gain <= 0:
+            break
+        valeurs = (
+            service,
+            k,
+            rang,
+            candidat,
+            gain,
+            float(np.sum(w * avant)) / t,
+            float(np.sum(w * apres)) / t,
+            float(np.sum(w[(avant > 10) & (apres <= 10)])),
+            float(np.sum(w[(avant > 20) & (apres <= 20)])),
+        )
+        for colonne, valeur in zip(COLONNES, valeurs, strict=False):
+            lignes[colonne].append(valeur)
+    return lignes
+
+
+def resoudre_colonnes(ter: Territoire, *, exact_toujours: bool = False) -> dict[str, np.ndarray]:
+    """Every service's best 1, 2 and 3 new facilities in this territory (see module doc), as
+    columns (`COLONNES`): one row per facility of each set, ranked by marginal gain.
+    `exact_toujours` solves the exact model wherever k > 1, whatever the size (benchmarks).
+
+    The greedy's sets are written for all services at once from its steps; only an optimal set
+    that differs from the greedy's is ordered and measured on its own."""
     tri = triplets(ter)
     glo = glouton(ter, tri)
-    poids, total = _poids_mesures(ter)
-    rangs: list[Rang] = []
     optima = _optima(tri, glo, ter.communes, exact_toujours=exact_toujours)
-    for service in np.flatnonzero(glo.utiles):
-        service = int(service)
-        for k in range(1, NOMBRE_MAX + 1):
-            f_glouton = float(glo.valeurs[service, k - 1])
-            borne = float(glo.bornes[service, k - 1])
-            ecart_max = 0.0 if borne <= 0 else max(0.0, 1 - f_glouton / borne)
-            optimum: list[int] | None = None
-            if k == 1:
-                methode, ecart = "enumeration", 0.0
-            elif ecart_max <= TOLERANCE and not exact_toujours:
-                methode, ecart = "glouton_prouve", 0.0
-            elif service in optima.get(k, {}):
-                candidats, f_exact, methode = optima[k][service]
-                ecart = 0.0 if f_exact <= 0 else max(0.0, 1 - f_glouton / f_exact)
-                if f_exact > f_glouton * (1 + TOLERANCE):
-                    optimum = candidats
-            else:
-                methode, ecart = "glouton", None
-            if optimum is None:
-                lignes = [
-                    (
-                        int(e.candidat[service]),
-                        float(e.economie[service]),
-                        float(e.moyenne_avant[service]),
-                        float(e.moyenne_apres[service]),
-                        float(e.nouveaux_10_km[service]),
-                        float(e.nouveaux_20_km[service]),
-                    )
-                    for e in glo.etapes[:k]
-                ]
-            else:
-                w, t = poids[:, service], float(total[service])
-                lignes = [
-                    (
-                        c,
-                        g,
-                        float(np.sum(w * avant)) / t,
-                        float(np.sum(w * apres)) / t,
-                        float(np.sum(w[(avant > 10) & (apres <= 10)])),
-                        float(np.sum(w[(avant > 20) & (apres <= 20)])),
-                    )
-                    for c, g, avant, apres in _dans_l_ordre(ter, tri, service, optimum)
-                ]
-            for rang, (candidat, gain, avant, apres, n10, n20) in enumerate(lignes, start=1):
-                if gain <= 0 or candidat < 0:
-                    break
-                rangs.append(
-                    Rang(
-                        service,
-                        k,
-                        rang,
-                        candidat,
-                        gain,
-                        avant,
-                        apres,
-                        n10,
-                        n20,
-                        methode,
-                        ecart,
-                        ecart_max,
-                    )
-                )
-    return rangs
+    nb = ter.services
+    ecart_max = _ecarts(glo)
+    methode = np.empty((nb, NOMBRE_MAX), dtype=object)
+    methode[:, 0] = "enumeration"
+    prouve = (ecart_max[:, 1:] <= TOLERANCE) & (not exact_toujours)
+    methode[:, 1:] = np.where(prouve, "glouton_prouve", "glouton")
+    ecart = np.full((nb, NOMBRE_MAX), np.nan)
+    ecart[:, 0] = 0.0
+    ecart[:, 1:][prouve] = 0.0
+    autres: dict[tuple[int, int], list[int]] = {}
+    for k, par_service in optima.items():
+        for service, (candidats, f_exact, comment) in par_service.items():
+            f_glouton = glo.valeurs[service, k - 1]
+            methode[service, k - 1] = comment
+            ecart[service, k - 1] = 0.0 if f_exact <= 0 else max(0.0, 1 - f_glouton / f_exact)
+            if f_exact > f_glouton * (1 + TOLERANCE):
+                autres[(service, k)] = candidats
+    remplace = np.zeros((nb, NOMBRE_MAX), dtype=bool)
+    for service, k in autres:
+        remplace[service, k - 1] = True
+    blocs: list[dict[str, np.ndarray]] = []
+    for k in range(1, NOMBRE_MAX + 1):
+        for rang, etape in enumerate(glo.etapes[:k], start=1):
+            services = np.flatnonzero((etape.economie > 0) & ~remplace[:, k - 1])
+            blocs.append(
+                {
+                    "service": services,
+                    "nombre_implantations": np.full(len(services), k),
+                    "rang": np.full(len(services), rang),
+                    "candidat": etape.candidat[services],
+                    "economie": etape.economie[services],
+                    "distance_moyenne_avant_km": etape.moyenne_avant[services],
+                    "distance_moyenne_apres_km": etape.moyenne_apres[services],
+                    "nouveaux_10_km": etape.nouveaux_10_km[services],
+                    "nouveaux_20_km": etape.nouveaux_20_km[services],
+                }
+            )
+    for (service, k), optimum in sorted(autres.items()):
+        lignes = _lignes_exactes(ter, tri, service, k, optimum)
+        blocs.append({c: np.asarray(v) for c, v in lignes.items() if c in blocs[0]})
+    colonnes = {c: np.concatenate([b[c] for b in blocs]) for c in blocs[0]}
+    for entier in ("service", "nombre_implantations", "rang", "candidat"):
+        colonnes[entier] = colonnes[entier].astype(np.int64)
+    services, ks = colonnes["service"], colonnes["nombre_implantations"]
+    colonnes["methode"] = methode[services, ks - 1]
+    colonnes["ecart_glouton"] = ecart[services, ks - 1]
+    colonnes["ecart_glouton_max"] = ecart_max[services, ks - 1]
+    return colonnes
 
 
-RESULTAT = duckdb.list_type(
-    duckdb.struct_type(
-        {
-            "id_service": INTEGER,
-            "nombre_implantations": INTEGER,
-            "rang": INTEGER,
-            "indice_commune": INTEGER,
-            "economie": DOUBLE,
-            "distance_moyenne_avant_km": DOUBLE,
-            "distance_moyenne_apres_km": DOUBLE,
-            "nouveaux_10_km": DOUBLE,
-            "nouveaux_20_km": DOUBLE,
-            "methode": VARCHAR,
-            "ecart_glouton": DOUBLE,
-            "ecart_glouton_max": DOUBLE,
-        }
-    )
+def resoudre(ter: Territoire, *, exact_toujours: bool = False) -> list[Rang]:
+    """`resoudre_colonnes` as rows, ordered by service, set size and rank."""
+    colonnes = resoudre_colonnes(ter, exact_toujours=exact_toujours)
+    rangs = []
+    for i in range(len(colonnes["service"])):
+        valeurs = [colonnes[c][i] for c in COLONNES]
+        valeurs = [v.item() if isinstance(v, np.generic) else v for v in valeurs]
+        valeurs = [None if isinstance(v, float) and np.isnan(v) else v for v in valeurs]
+        rangs.append(Rang(*valeurs))
+    return sorted(rangs, key=lambda r: (r.service, r.nombre_implantations, r.rang))
+
+
+RESULTAT = duckdb.struct_type(
+    {
+        "id_service": duckdb.list_type(INTEGER),
+        "nombre_implantations": duckdb.list_type(INTEGER),
+        "rang": duckdb.list_type(INTEGER),
+        "indice_commune": duckdb.list_type(INTEGER),
+        "economie": duckdb.list_type(DOUBLE),
+        "distance_moyenne_avant_km": duckdb.list_type(DOUBLE),
+        "distance_moyenne_apres_km": duckdb.list_type(DOUBLE),
+        "nouveaux_10_km": duckdb.list_type(DOUBLE),
+        "nouveaux_20_km": duckdb.list_type(DOUBLE),
+        "methode": duckdb.list_type(VARCHAR),
+        "ecart_glouton": duckdb.list_type(DOUBLE),
+        "ecart_glouton_max": duckdb.list_type(DOUBLE),
+    }
 )
+"""What `implanter_services` returns: one list per column, the rows of the territory's sets
+(lists, not a list of structs: converting a few lists is far cheaper than many dicts)."""
+NOMS_SQL = {"service": "id_service", "candidat": "indice_commune"}
 
 
 def implanter_services(
@@ -537,44 +611,31 @@ def implanter_services(
     paire_demande: list[int] | None,
     paire_candidat: list[int] | None,
     paire_distance: list[float] | None,
-) -> list[dict] | None:
+) -> dict[str, list] | None:
     """`implanter_services(nb_services, poids, distances, paires...)`: the DuckDB face of
-    `resoudre` for one territory. `poids` and `distances` are the (commune, service) matrices
-    flattened commune by commune (index = commune * nb_services + service, NULL distance = not
-    measured); the pairs index the communes from 0. Returns one struct per chosen facility."""
+    `resoudre_colonnes` for one territory. `poids` and `distances` are the (commune, service)
+    matrices flattened commune by commune (index = commune * nb_services + service, NULL
+    distance = not measured); the pairs index the communes from 0."""
+    vide = {NOMS_SQL.get(c, c): [] for c in COLONNES}
     if not services or not poids:
-        return []
+        return vide
     n = len(poids) // services
     if n * services != len(poids) or len(distances or ()) != len(poids):
         raise ValueError(
             "implanter_services: poids and distances must hold communes x services values"
         )
     ter = Territoire(
-        poids=np.array([p or 0.0 for p in poids], dtype=float).reshape(n, services),
-        distances=np.array(
-            [np.nan if d is None else d for d in distances or ()], dtype=float
-        ).reshape(n, services),
+        poids=np.array(poids, dtype=float).reshape(n, services),
+        distances=np.array(distances, dtype=float).reshape(n, services),
         paire_demande=np.asarray(paire_demande or [], dtype=np.int64),
         paire_candidat=np.asarray(paire_candidat or [], dtype=np.int64),
         paire_distance=np.asarray(paire_distance or [], dtype=float),
     )
-    return [
-        {
-            "id_service": r.service,
-            "nombre_implantations": r.nombre_implantations,
-            "rang": r.rang,
-            "indice_commune": r.candidat,
-            "economie": r.economie,
-            "distance_moyenne_avant_km": r.distance_moyenne_avant_km,
-            "distance_moyenne_apres_km": r.distance_moyenne_apres_km,
-            "nouveaux_10_km": r.nouveaux_10_km,
-            "nouveaux_20_km": r.nouveaux_20_km,
-            "methode": r.methode,
-            "ecart_glouton": r.ecart_glouton,
-            "ecart_glouton_max": r.ecart_glouton_max,
-        }
-        for r in resoudre(ter)
-    ]
+    ter.poids[np.isnan(ter.poids)] = 0.0
+    colonnes = resoudre_colonnes(ter)
+    sortie = {NOMS_SQL.get(c, c): v.tolist() for c, v in colonnes.items()}
+    sortie["ecart_glouton"] = [None if e != e else e for e in sortie["ecart_glouton"]]
+    return sortie
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
