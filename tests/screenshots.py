@@ -2,8 +2,8 @@
 
 Builds the sample in a temporary home, writes one EPCI's report, a commune's report and the
 static site, and has headless chromium photograph them into docs/images/ (the top of the EPCI's
-report, its maps, the commune's diagnostic against its comparable territories, the site's
-index). Run it after a change to the report or the site, and commit the pictures.
+report, its maps, its "Où agir ?", the commune's diagnostic against its comparable territories,
+the site's index). Run it after a change to the report or the site, and commit the pictures.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def make_screenshots(images: Path = IMAGES) -> list[Path]:
             browser.screenshot(shots[-1], height=1500)
             shots.append(images / "rapport-epci-cartes.png")
             browser.screenshot(shots[-1], selector="#cartes", height=2200)
+            shots.append(images / "rapport-ou-agir.png")
+            browser.screenshot(shots[-1], selector="#ou-agir", height=2200)
             browser.open(report.as_uri())
             shots.append(images / "rapport-diagnostic.png")
             browser.screenshot(shots[-1], selector="#diagnostic", height=1500)

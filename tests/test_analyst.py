@@ -597,7 +597,9 @@ def test_report_maps_in_headless_chromium(capsys, sample_build, published, epci,
             continue
         assert sorted(shapes) == sorted(members), name
         legend = re.search(r'<ul class="legende-carte">(.*?)</ul>', figure, re.S).group(1)
-        assert '<li class="classe">' in legend and "classe" in legend, name
+        # "Où agir ?" marks candidate communes with symbols (test_profile_implantations.py)
+        kind = '<li class="role"' if name == "carte-ou-agir" else '<li class="classe">'
+        assert kind in legend, name
         assert "Source : " in figure and "Licence" in figure, name
         assert "fond : Contours administratifs des communes" in figure, name  # outlines credited
     apl = dict(

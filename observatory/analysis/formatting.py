@@ -206,3 +206,163 @@ def access_median(profile: Profile, code_regroupement: str) -> str:
     """The comparable territories' median distance to a service, formatted (`""` without)."""
     benchmark = profile.comparables.benchmarks.get(f"services_distance:{code_regroupement}")
     return "" if benchmark is None else format_value(benchmark.median, "km")
+
+
+# --- "Où agir ?" (analysis/implantations.py) --------------------------------------------------
+
+OU_AGIR_TITLE = "Où agir ?"
+OU_AGIR_METHODE = (
+    "Distances à vol d'oiseau entre mairies, sans capacité : un nouvel équipement sert tous ceux "
+    "dont il devient le plus proche. Public rapproché : les personnes qui n'avaient pas le "
+    "service à moins de 10 km (20 km) et l'auront. Services retenus : ceux dont la meilleure "
+    "implantation unique rapproche à moins de 10 km la plus grande part de leur public (toute la "
+    "population, ou le public visé : moins de 3 ans pour l'accueil du jeune enfant, 80 ans et "
+    "plus pour l'hébergement des personnes âgées...), puis réduit le plus la distance moyenne."
+)
+OU_AGIR_MEDECINS = (
+    "Un généraliste de plus (un équivalent temps plein, 5 400 consultations par an) dans la "
+    "commune, chaque commune évaluée seule : l'accessibilité (APL) est recalculée avec lui ; "
+    "classement par la réduction du déficit des communes sous le seuil de 2,5."
+)
+
+
+def _commune(name: str, code: str) -> str:
+    return name if name == code else f"{name} ({code})"
+
+
+def _avant_apres(avant: float | None, apres: float | None, unit: str) -> str:
+    return f"{format_value(avant, unit)} → {format_value(apres, unit)}"
+
+
+def ou_agir_absence(profile: Profile) -> str | None:
+    """Why the section has no figures, or None when the marts cover the territory."""
+    implantations = profile.implantations
+    if not implantations.published:
+        return (
+            "Ce fichier publié ne contient pas les tables « où agir » "
+            "(marts.implantations__*) : il a été écrit avant elles."
+        )
+    if not implantations.covered:
+        return (
+            "Les meilleurs sites ne sont calculés que pour les départements, les EPCI, les bassins "
+            "de vie et les territoires personnalisés, pas pour une commune, une région ou la "
+            "France : voir le profil de l'EPCI ou du département."
+        )
+    return None
+
+
+def ou_agir_service_rows(profile: Profile) -> list[list[str]]:
+    """The services the territory lacks most: the best single new site of each, its public,
+    that public newly within 10 and 20 km, the mean distance before -> after."""
+    return [
+        [
+            s.label,
+            _commune(s.best.commune, s.best.code_commune),
+            format_value(s.population_demande, "nombre"),
+            "+" + format_value(s.best.nouvelle_10_km, "nombre"),
+            "+" + format_value(s.best.nouvelle_20_km, "nombre"),
+            _avant_apres(s.best.distance_avant_km, s.best.distance_apres_km, "km"),
+        ]
+        for s in profile.implantations.services
+    ]
+
+
+def ou_agir_sets(profile: Profile) -> list[str]:
+    """A sentence per service whose best set of 2 or 3 new facilities adds much to one."""
+    lines = []
+    for s in profile.implantations.services:
+        for k in (2, 3):
+            if not s.worth(k):
+                continue
+            sites = s.sets[k]
+            communes = ", ".join(_commune(x.commune, x.code_commune) for x in sites)
+            distances = _avant_apres(sites[0].distance_avant_km, sites[-1].distance_apres_km, "km")
+            nouvelle = format_value(sum(x.nouvelle_10_km for x in sites), "nombre")
+            lines.append(
+                f"{s.label} : avec {k} implantations ({communes}), distance moyenne "
+                f"{distances}, +{nouvelle} personnes du public à moins de 10 km."
+            )
+    return lines
+
+
+def ou_agir_medecin_rows(profile: Profile) -> list[list[str]]:
+    """Each candidate commune for one more GP: population leaving the under-served band, the
+    territory's APL and under-served share before -> after, the deficit reduction."""
+    return [
+        [
+            str(g.rang),
+            _commune(g.commune, g.code_commune),
+            format_value(g.population_sortie, "nombre"),
+            _avant_apres(g.apl_avant, g.apl_apres, "apl"),
+            _avant_apres(g.part_sous_dense_avant, g.part_sous_dense_apres, "part"),
+            format_value(g.reduction_deficit, "nombre"),
+        ]
+        for g in profile.implantations.medecins
+    ]
+
+
+def ou_agir_mutualisation_rows(profile: Profile) -> list[list[str]]:
+    """Each candidate shared site: the services it would host, the inhabitants (communes)
+    newly with the full gamme de proximité within 10 km, the share before -> after."""
+    return [
+        [
+            str(m.rang),
+            _commune(m.commune, m.code_commune),
+            str(m.nb_services),
+            f"+{format_value(m.population_gagnee, 'nombre')} ({m.nb_communes_gagnees} "
+            f"commune{'s' if m.nb_communes_gagnees > 1 else ''})",
+            _avant_apres(m.part_avant, m.part_apres, "part"),
+        ]
+        for m in profile.implantations.mutualisation
+    ]
+
+
+def ou_agir_chevauchement_rows(profile: Profile) -> list[list[str]]:
+    """Facilities serving few inhabitants en propre beside another commune of the bassin de
+    vie holding the service."""
+    return [
+        [
+            o.label,
+            _commune(o.commune, o.code_commune),
+            format_value(o.population_exclusive, "nombre"),
+            format_value(o.seuil, "nombre"),
+            _commune(o.concurrente, o.code_concurrente),
+            format_value(o.distance_km, "km"),
+            format_value(o.population_exclusive_concurrente, "nombre"),
+        ]
+        for o in profile.implantations.chevauchements
+    ]
+
+
+def ou_agir_chevauchement_title(profile: Profile) -> str:
+    """`Équipements en concurrence dans un bassin de vie (12, les 10 premiers)`."""
+    imp = profile.implantations
+    cut = len(imp.chevauchements) < imp.nb_chevauchements
+    return (
+        f"Équipements en concurrence dans un bassin de vie ({imp.nb_chevauchements}"
+        + (f", les {len(imp.chevauchements)} moins fréquentés en propre" if cut else "")
+        + ")"
+    )
+
+
+OU_AGIR_CHEVAUCHEMENTS = (
+    "Commune dont les équipements du service ne sont les plus proches que pour peu d'habitants "
+    "(moins que le seuil), à côté d'une autre commune du même bassin de vie qui a le service : "
+    "une piste de mutualisation, pas un verdict (capacité, horaires et qualité ne sont pas connus)."
+)
+
+
+def ou_agir_tables(profile: Profile) -> dict[str, object]:
+    """What the report's "Où agir ?" section lays out (templates/ou_agir.html.j2)."""
+    return {
+        "absence": ou_agir_absence(profile),
+        "services": ou_agir_service_rows(profile),
+        "ensembles": ou_agir_sets(profile),
+        "medecins": ou_agir_medecin_rows(profile),
+        "mutualisation": ou_agir_mutualisation_rows(profile),
+        "chevauchements": ou_agir_chevauchement_rows(profile),
+        "titre_chevauchements": ou_agir_chevauchement_title(profile),
+        "methode": OU_AGIR_METHODE,
+        "methode_medecins": OU_AGIR_MEDECINS,
+        "methode_chevauchements": OU_AGIR_CHEVAUCHEMENTS,
+    }

@@ -22,6 +22,7 @@ import duckdb
 
 from observatory.analysis.besoins import Need, load_needs
 from observatory.analysis.comparables import Comparables, load_comparables
+from observatory.analysis.implantations import Implantations, load_implantations
 from observatory.analysis.queries import run_query
 from observatory.analysis.territories import (
     Reference,
@@ -236,6 +237,8 @@ class Profile:
     published file predates the comparisons."""
     needs: list[Need] = field(default_factory=list)
     """Services against their target populations (besoins.py)."""
+    implantations: Implantations = field(default_factory=Implantations)
+    """Where to act: the best sites for new facilities, GPs, a shared site (implantations.py)."""
 
 
 LIBELLES_INDICATEURS = {
@@ -283,9 +286,9 @@ def load_profiles(
         for cle, refs in enumerate(all_refs)
         for r in refs
     ]
-    # the comparables and needs (five queries, 300,000 rows for France) are read on a cursor of
-    # their own in a thread while this one reads the other sections: DuckDB runs a query
-    # without holding the GIL, so the two overlap
+    # the comparables, needs and implantations (nine queries, 300,000 rows and more for
+    # France) are read on a cursor of their own in a thread while this one reads the other
+    # sections: DuckDB runs a query without holding the GIL, so the two overlap
     cursor = con.cursor()
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="profil") as pool:
@@ -299,8 +302,12 @@ def load_profiles(
 
 def _comparables_and_needs(
     con: duckdb.DuckDBPyConnection, profil_refs: list[dict], sql_dir: Path | None
-) -> tuple[dict[int, Comparables], dict[int, list[Need]]]:
-    return load_comparables(con, profil_refs, sql_dir), load_needs(con, profil_refs, sql_dir)
+) -> tuple[dict[int, Comparables], dict[int, list[Need]], dict[int, Implantations]]:
+    return (
+        load_comparables(con, profil_refs, sql_dir),
+        load_needs(con, profil_refs, sql_dir),
+        load_implantations(con, profil_refs, sql_dir),
+    )
 
 
 def _load_sections(
@@ -354,7 +361,7 @@ def _load_sections(
                 run_query(con, "profil_sources", sql_dir)
             )
         ]
-    comparables, needs = later.result()
+    comparables, needs, implantations = later.result()
     profiles = {}
     for cle, (territory, refs) in enumerate(zip(territories, all_refs, strict=True)):
         key = (territory.niveau, territory.code)
@@ -372,6 +379,7 @@ def _load_sections(
                 sources=list(credits),
                 comparables=comparables.get(cle, Comparables()),
                 needs=needs.get(cle, []),
+                implantations=implantations.get(cle, Implantations()),
             ),
             {name: found.get(cle, []) for name, found in rows.items()},
         )

@@ -28,7 +28,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
-from observatory.analysis import charts, map_classes, map_geometry, maps
+from observatory.analysis import charts, implantations_carte, map_classes, map_geometry, maps
 from observatory.analysis.formatting import (
     CREDITS_TITLE,
     NO_AGES,
@@ -41,6 +41,7 @@ from observatory.analysis.formatting import (
     format_value,
     licence_texts,
     needs_rows,
+    ou_agir_tables,
     services,
     sources_line,
 )
@@ -399,7 +400,7 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
     once for all the maps; with `shared` (the site's pages) they are also written once in the
     page (`defs`) and each map refers to them."""
     if data is None:
-        return {"locator": None, "maps": [], "defs": ""}
+        return {"locator": None, "maps": [], "defs": "", "candidats": ""}
     ter = profile.territory
     locator = None
     if data.locator is not None:
@@ -451,8 +452,28 @@ def _maps(profile: Profile, data: MapData | None, shared: bool = False) -> dict[
             values=values,
         )
         drawn.append((indicator.label, Markup(svg), indicator.reading))
-    defs = maps.outline_defs(use, paths[0]) if use and paths and drawn else ""
-    return {"locator": Markup(locator) if locator else None, "maps": drawn, "defs": Markup(defs)}
+    candidates = (
+        implantations_carte.candidates_map(
+            "carte-ou-agir",
+            [(c.code, c.name, c.geometry) for c in with_outline],
+            profile.implantations.candidates,
+            paths,
+            f"Où agir ? Communes candidates de {ter.nom}",
+            use,
+            f"Source : Insee, BPE {profile.millesime_bpe or 'n.d.'} ; Agence du numérique en "
+            f"santé, Annuaire santé {profile.millesime_sante or 'n.d.'} ; calcul de "
+            f"l'observatoire — {_licence(profile, 'Insee')}{credit}",
+        )
+        if paths and profile.implantations.candidates
+        else ""
+    )
+    defs = maps.outline_defs(use, paths[0]) if use and paths and (drawn or candidates) else ""
+    return {
+        "locator": Markup(locator) if locator else None,
+        "maps": drawn,
+        "defs": Markup(defs),
+        "candidats": Markup(candidates),
+    }
 
 
 def render_html(
@@ -524,7 +545,8 @@ def render_html(
             table_html=table_html,
             cartes=_maps(profile, map_data, shared=site is not None),
             map_data=map_data,
-            map_css=Markup(maps.MAP_CSS),
+            map_css=Markup(maps.MAP_CSS + implantations_carte.CSS),
+            ou_agir=ou_agir_tables(profile),
         )
     )
     return page.rstrip("\n") + "\n"
@@ -542,6 +564,6 @@ def site_assets() -> tuple[str, str]:
     followed by the site's additions (its navigation, the index's search box and maps)."""
     folder = resources.files("observatory.analysis") / "templates"
     css = [(folder / name).read_text(encoding="utf-8") for name in ("report.css", "site.css")]
-    css.insert(1, maps.MAP_CSS.strip("\n"))
+    css.insert(1, (maps.MAP_CSS + implantations_carte.CSS).strip("\n"))
     js = [(folder / name).read_text(encoding="utf-8") for name in ("report.js", "site.js")]
     return "\n".join(css), "\n".join(js)

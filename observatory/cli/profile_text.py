@@ -15,6 +15,10 @@ from observatory.analysis.formatting import (
     GAMMES_COURTES,
     NO_AGES,
     NO_CREDITS,
+    OU_AGIR_CHEVAUCHEMENTS,
+    OU_AGIR_MEDECINS,
+    OU_AGIR_METHODE,
+    OU_AGIR_TITLE,
     ageing_notes,
     credit_line,
     credits_intro,
@@ -23,6 +27,13 @@ from observatory.analysis.formatting import (
     french_number,
     licence_texts,
     needs_rows,
+    ou_agir_absence,
+    ou_agir_chevauchement_rows,
+    ou_agir_chevauchement_title,
+    ou_agir_medecin_rows,
+    ou_agir_mutualisation_rows,
+    ou_agir_service_rows,
+    ou_agir_sets,
     services,
     sources_line,
 )
@@ -112,6 +123,50 @@ def _needs(profile: Profile, names: Sequence[str]) -> list[str]:
     return out
 
 
+def _ou_agir(profile: Profile) -> list[str]:
+    """Where to act: the best sites for the services lacking most, a GP, a shared site, and the
+    facilities competing in a bassin de vie (implantations.py)."""
+    out = [_heading(OU_AGIR_TITLE)]
+    absence = ou_agir_absence(profile)
+    if absence:
+        return [*out, textwrap.fill(absence, 100)]
+    imp = profile.implantations
+    out.append(f"\nUn équipement de plus (BPE {imp.millesime_bpe or 'n.d.'}) :")
+    if imp.services:
+        headers = ["service", "commune", "public", "+ < 10 km", "+ < 20 km", "distance moyenne"]
+        out.append(_table(headers, ou_agir_service_rows(profile), left=2))
+        out.extend(
+            textwrap.fill(line, 100, initial_indent="- ", subsequent_indent="  ")
+            for line in ou_agir_sets(profile)
+        )
+    else:
+        out.append("Aucun service à rapprocher : un équipement de plus ne gagnerait rien.")
+    out.append(textwrap.fill(OU_AGIR_METHODE, 100))
+    out.append(
+        f"\nUn médecin généraliste de plus (Annuaire santé {imp.millesime_sante or 'n.d.'}) :"
+    )
+    if imp.medecins:
+        headers = ["rang", "commune", "hab. sortis", "APL", "part sous-dotée", "déficit"]
+        out.append(_table(headers, ou_agir_medecin_rows(profile), left=2))
+    else:
+        out.append("Aucune commune candidate.")
+    out.append(textwrap.fill(OU_AGIR_MEDECINS, 100))
+    out.append("\nUne maison de services (gamme de proximité complète à moins de 10 km) :")
+    if imp.mutualisation:
+        headers = ["rang", "commune", "services", "habitants gagnés", "part avec la gamme"]
+        out.append(_table(headers, ou_agir_mutualisation_rows(profile), left=2))
+        for site in imp.mutualisation:
+            out.append(textwrap.fill(f"{site.commune} accueillerait : {site.services}.", 100))
+    else:
+        out.append("Tous les habitants ont déjà la gamme de proximité complète à moins de 10 km.")
+    if imp.chevauchements:
+        out.append(f"\n{ou_agir_chevauchement_title(profile)} :")
+        headers = ["service", "commune", "hab. en propre", "seuil", "voisine", "distance", "hab."]
+        out.append(_table(headers, ou_agir_chevauchement_rows(profile), left=2, text=[4]))
+        out.append(textwrap.fill(OU_AGIR_CHEVAUCHEMENTS, 100))
+    return out
+
+
 def render_text(profile: Profile) -> str:
     """The profile as plain text tables, readable in an 100-column terminal."""
     ter = profile.territory
@@ -133,6 +188,7 @@ def render_text(profile: Profile) -> str:
         )
 
     out.extend(_diagnostic(profile))
+    out.extend(_ou_agir(profile))
 
     out.append(_heading("Population"))
     out.append(_table(["indicateur", *names], _comparison_rows(profile.population_indicators)))
