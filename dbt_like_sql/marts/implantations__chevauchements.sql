@@ -118,28 +118,41 @@ paires as (
     where ori.code_bv2022 = voi.code_bv2022 and dis.code_commune <> dis.code_commune_voisine
 ),
 
-bulles as (
-    select
-        imp.code_regroupement,
-        imp.code_commune,
-        imp.code_bv2022,
-        imp.nb_equipements,
-        imp.population_exclusive,
-        srv.seuil_population,
-        con.code_commune as code_commune_concurrente,
-        par.distance_km as distance_concurrente_km,
-        con.nb_equipements as nb_equipements_concurrente,
-        con.population_exclusive as population_exclusive_concurrente
+petites as materialized (
+    -- the facility communes below their threshold (few), joined to their bassin de vie's
+    -- communes before any other facility: materialised so that no plan ever pairs all the
+    -- facilities of a service with each other first
+    select imp.*, srv.seuil_population
     from implantations as imp
     inner join services as srv on imp.code_regroupement = srv.code_regroupement
-    inner join paires as par on imp.code_commune = par.code_commune
-    inner join implantations as con
-        on imp.code_regroupement = con.code_regroupement
-        and par.code_commune_voisine = con.code_commune
     where imp.population_exclusive < srv.seuil_population
+),
+
+voisines as materialized (
+    select pet.*, par.code_commune_voisine, par.distance_km
+    from petites as pet
+    inner join paires as par on pet.code_commune = par.code_commune
+),
+
+bulles as (
+    select
+        voi.code_regroupement,
+        voi.code_commune,
+        voi.code_bv2022,
+        voi.nb_equipements,
+        voi.population_exclusive,
+        voi.seuil_population,
+        con.code_commune as code_commune_concurrente,
+        voi.distance_km as distance_concurrente_km,
+        con.nb_equipements as nb_equipements_concurrente,
+        con.population_exclusive as population_exclusive_concurrente
+    from voisines as voi
+    inner join implantations as con
+        on voi.code_regroupement = con.code_regroupement
+        and voi.code_commune_voisine = con.code_commune
     qualify row_number() over (
-        partition by imp.code_regroupement, imp.code_commune
-        order by par.distance_km, con.code_commune
+        partition by voi.code_regroupement, voi.code_commune
+        order by voi.distance_km, con.code_commune
     ) = 1
 )
 

@@ -12,9 +12,10 @@
 -- nearer to it. Communes without a reference point are left out.
 -- Solved by models/implantation.py (`implanter_services`, one call per territory; not in a bare
 -- DuckDB CLI): k = 1 by enumeration; k = 2, 3 greedily, proven optimal when the greedy reaches
--- an upper bound of the optimum, otherwise by an exact mixed-integer programme (HiGHS) on
--- problems of at most 150 useful candidates, the greedy standing on larger ones. Each set is
--- listed in the order of its marginal gains (rang 1 gains most).
+-- an upper bound of the optimum, otherwise exactly (the candidates that can beat the greedy
+-- enumerated, or a mixed-integer programme solved by HiGHS) when at most 150 such candidates
+-- remain, the greedy standing on larger ones. Each set is listed in the order of its marginal
+-- gains (rang 1 gains most).
 -- grain: one row per niveau x code_territoire x millesime x code_regroupement x nombre_implantations x rang
 -- validation suite (Great Expectations; see README, Validation):
 --   tests: codes_connus

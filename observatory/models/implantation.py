@@ -48,9 +48,9 @@ CONTEXT = Path(__file__).read_text(encoding="utf-8")
 NOMBRE_MAX = 3
 """At most this many new facilities per territory and service (k = 1..3)."""
 MAX_CANDIDATS_EXACT = 150
-"""The exact model runs on problems with at most this many useful candidates (communes whose
-facility would save something): every EPCI and bassin de vie, most départements of a scale-0.1
-France; larger ones keep the greedy with its bound."""
+"""The exact model runs when at most this many candidates could belong to a set better than the
+greedy's (see `_optima`): every EPCI and bassin de vie, and most départements' problems; on the
+others the greedy stands, with its bound."""
 LIMITE_ENUMERATION = 2_000_000
 """An exact problem is enumerated when (sets of k candidates) x (demand communes) is at most
 this (a few milliseconds of numpy); beyond, HiGHS solves it."""
@@ -432,7 +432,8 @@ def _optima(
     tri: Triplets, glo: Glouton, communes: int, *, exact_toujours: bool = False
 ) -> dict[int, dict[int, tuple[list[int], float, str]]]:
     """k -> service -> (optimal set, its saving, how it was found), for the services where the
-    greedy is not proven optimal and the problem is small enough (all with `exact_toujours`).
+    greedy is not proven optimal and few enough candidates can beat it (all with
+    `exact_toujours`).
 
     Only candidates that can belong to an optimal set are considered: a set holding j saves at
     most OPT(k-1) + f({j}), so j is useless when f({j}) < greedy(k) - OPT(k-1) (OPT(1) is the
@@ -443,18 +444,15 @@ def _optima(
     precedent = glo.valeurs[:, 0].copy()
     for k in range(2, NOMBRE_MAX + 1):
         ouverts = (glo.utiles > 0) & (
-            exact_toujours
-            | (
-                (glo.utiles <= MAX_CANDIDATS_EXACT)
-                & (glo.valeurs[:, k - 1] < glo.bornes[:, k - 1] * (1 - TOLERANCE))
-            )
+            exact_toujours | (glo.valeurs[:, k - 1] < glo.bornes[:, k - 1] * (1 - TOLERANCE))
         )
         seuil = glo.valeurs[:, k - 1] - precedent
         garder = ouverts[:, None] & (glo.seules > 0)
         garder &= glo.seules >= seuil[:, None] * (1 - TOLERANCE)
-        taille = np.array(
-            [math.comb(int(c), min(k, int(c))) for c in garder.sum(axis=1)], dtype=float
-        )
+        restants = garder.sum(axis=1)
+        if not exact_toujours:
+            garder &= (restants <= MAX_CANDIDATS_EXACT)[:, None]
+        taille = np.array([math.comb(int(c), min(k, int(c))) for c in restants], dtype=float)
         petits = garder & (taille * communes <= LIMITE_ENUMERATION)[:, None]
         if MILP_TOUJOURS[0]:
             petits[:] = False
