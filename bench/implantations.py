@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.mart:
         seconds, rows, peak = time_mart(args.home, args.mart)
-        print(f"{args.mart}: {seconds:.1f} s, {rows:,} rows, peak RSS {peak:,.0f} MB")
+        print(f"{args.mart}: {seconds:.2f} s, {rows:,} rows, peak RSS {peak:,.0f} MB")
         return 0
     for mart in MARTS:
         subprocess.run(
