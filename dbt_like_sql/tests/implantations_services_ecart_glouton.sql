@@ -3,7 +3,7 @@
 -- (ecart_glouton_max). Wherever the exact model ran, the mart publishes the optimal set and
 -- ecart_glouton says how far the greedy alone would have been; those gaps are measured, not
 -- warned about (docs/benchmarks.md gives their distribution): on the sample 151 greedy sets
--- are 2 to 3 % short, and the published sets are the exact ones.
+-- are 2.2 to 7.2 % short, and the published sets are the exact ones.
 -- asset: marts.implantations__services
 -- severity: warn
 select imp.niveau, imp.code_territoire, imp.code_regroupement, imp.nombre_implantations,
