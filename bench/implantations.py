@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from observatory.models import implantation
+from observatory.models import implantation, implantation_exact
 from observatory.models.implantation import Territoire
 from observatory.settings import REPOSITORY_ROOT
 
@@ -152,7 +152,7 @@ def spopt_objective(ter: Territoire, service: int, k: int) -> float:
 def agreement(home: Path, spopt_services: int) -> dict[str, object]:
     """The exact model forced everywhere on the départements, the greedy's gaps against it,
     and spopt's objective on a spread of services."""
-    implantation.MILP_TOUJOURS[0] = True
+    implantation_exact.MILP_TOUJOURS[0] = True
     gaps: list[float] = []
     compared, worst, departements, started = 0, 0.0, 0, time.perf_counter()
     for _code, ter, services in problems(home, "departement"):

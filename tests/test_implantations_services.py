@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from observatory.models import implantation
+from observatory.models import implantation, implantation_exact
 from observatory.models.implantation import Territoire, resoudre
 
 
@@ -76,7 +76,7 @@ def two_clusters() -> Territoire:
 def test_two_clusters_the_exact_pair_beats_the_greedy(milp: bool, monkeypatch) -> None:
     # alone, M saves 10*75 + 100 + 10*75 = 1600 and A (or B) 1000 + 75 + 10*50 = 1575: the
     # greedy opens M, then A (+ 250): 1850. The best pair is A and B: 1000 + 75 + 1000 = 2075.
-    monkeypatch.setattr(implantation, "MILP_TOUJOURS", [milp])
+    monkeypatch.setattr(implantation_exact, "MILP_TOUJOURS", [milp])
     rangs = resoudre(two_clusters())
     assert [r.candidat for r in by_set(rangs, 1)] == [1]
     pair = by_set(rangs, 2)
