@@ -117,6 +117,11 @@ class Settings:
     published_editions_kept: int = 3
     cog_millesime: int | None = None
     custom_territories: Path | None = None
+    alert_webhook_url: str | None = None
+    """Where run failures are posted (a Slack, Mattermost or Teams incoming webhook, or any
+    endpoint taking a JSON POST); none: nothing is sent."""
+    dagster_url: str = "http://127.0.0.1:3000"
+    """The Dagster UI's address, for the link to a failed run in an alert."""
     duckdb_memory_limit: str = "4GB"
     """DuckDB's buffer limit for the warehouse writer: past it, joins, aggregates and sorts
     spill to `<warehouse>.tmp` instead of growing (DuckDB's default is 80 % of the RAM, which
@@ -228,5 +233,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         published_editions_kept=int(number("OBSERVATORY_PUBLISHED_EDITIONS_KEPT", 3)),
         cog_millesime=int(cog) if cog else None,
         custom_territories=Path(custom).expanduser().resolve() if custom else None,
+        alert_webhook_url=(env.get("OBSERVATORY_ALERT_WEBHOOK_URL") or "").strip() or None,
+        dagster_url=(env.get("OBSERVATORY_DAGSTER_URL") or "http://127.0.0.1:3000").rstrip("/"),
         duckdb_memory_limit=(env.get("OBSERVATORY_DUCKDB_MEMORY_LIMIT") or "4GB").strip(),
     )

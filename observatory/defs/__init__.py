@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from observatory.defs.alerts import build_failure_sensor
 from observatory.defs.checks import build_sql_checks, build_suite_checks
 from observatory.defs.freshness import with_freshness_policies
 from observatory.defs.ingestion import (
@@ -59,7 +60,7 @@ def assemble(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(),
-        sensors=[build_release_sensor(catalog, jobs)],
+        sensors=[build_release_sensor(catalog, jobs), build_failure_sensor()],
         resources={"observatory": resource},
         executor=dg.in_process_executor,
     )

@@ -35,6 +35,8 @@ class ObservatoryResource(dg.ConfigurableResource):
     published_editions_kept: int | None = None
     cog_millesime: int | None = None
     custom_territories: str | None = None
+    alert_webhook_url: str | None = None
+    dagster_url: str | None = None
     duckdb_memory_limit: str | None = None
 
     @classmethod
