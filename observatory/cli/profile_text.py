@@ -3,6 +3,10 @@
 It renders the same `observatory.analysis.profile.Profile` as the HTML report, with the same
 formatting and caveats (analysis.formatting), through the command line's one table printer:
 labels left-aligned, figures right-aligned, readable in a 100-column terminal.
+
+One job at 418 lines: every section of the report, in the report's order, as text. The section
+helpers (diagnostic, needs, "Où agir ?") already stand apart; splitting the rest by section would
+scatter one page's layout over modules that each import the same table helpers.
 """
 
 from __future__ import annotations
