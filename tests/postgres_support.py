@@ -65,6 +65,17 @@ class Postgres:
             return cursor.fetchall()
 
 
+def libpq_environment(server: Postgres) -> dict[str, str]:
+    """The same database for PostgreSQL's own tools (pg_dump, psql)."""
+    return {
+        "PGHOST": server.host,
+        "PGPORT": str(server.port),
+        "PGDATABASE": server.database,
+        "PGUSER": server.user,
+        "PGPASSWORD": server.password,
+    }
+
+
 def server_bin() -> Path:
     """The folder of initdb and pg_ctl: on PATH, else Debian's /usr/lib/postgresql/<v>/bin."""
     found = shutil.which("initdb")

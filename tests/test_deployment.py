@@ -32,7 +32,14 @@ import pytest
 import yaml
 
 from tests.conftest import REPOSITORY, copy_of_sample
-from tests.postgres_support import Postgres, PostgresMissing, free_port, postgres_server
+from tests.postgres_support import (
+    Postgres,
+    PostgresMissing,
+    free_port,
+    libpq_environment,
+    postgres_server,
+    server_bin,
+)
 
 DEPLOY = REPOSITORY / "deploy"
 INSTALL_PREFIX = "/opt/observatory"
@@ -305,15 +312,31 @@ def test_the_daemon_runs_the_due_schedule_and_postgresql_keeps_the_run(
     assert new_name in libelles_after and old_name not in libelles_after
 
 
-def test_definitions_validate_with_the_production_instance(
+def test_definitions_validate_migrate_and_back_up_the_production_instance(
     postgres: Postgres, tmp_path: Path
 ) -> None:
+    """The README's commands against the production instance: validate, the upgrade's
+    migration, the backup of PostgreSQL."""
     env = environment(postgres, production_home(tmp_path), OBSERVATORY_HOME=str(tmp_path))
     out = dagster(env, "definitions", "validate", "--workspace", str(REPOSITORY / "workspace.yaml"))
     assert "Validation successful" in out
     # the instance it validated against is PostgreSQL: Dagster created its tables there
     tables = {r[0] for r in postgres.query("select tablename from pg_tables")}
-    assert {"runs", "event_logs", "instigators"} <= tables, tables
+    assert {"runs", "event_logs", "instigators", "alembic_version"} <= tables, tables
+    out = dagster(env, "instance", "migrate")
+    assert "Instance is up to date" in out or "Updating run storage" in out, out
+    (version,) = postgres.query("select version_num from alembic_version")[0]
+    assert version
+    dump = tmp_path / "dagster.sql"
+    done = subprocess.run(
+        [str(server_bin() / "pg_dump"), "--format=plain", f"--file={dump}"],
+        env={**env, **libpq_environment(postgres)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "CREATE TABLE public.runs" in dump.read_text(encoding="utf-8")
 
 
 def test_no_secret_in_the_deployment_files() -> None:
@@ -328,3 +351,24 @@ def test_no_secret_in_the_deployment_files() -> None:
                 assert str(value).startswith("${DAGSTER_PG_PASSWORD:?"), (name, key, value)
     example = (DEPLOY / "observatory.env.example").read_text(encoding="utf-8")
     assert "DAGSTER_PG_PASSWORD=\n" in example
+
+
+def test_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
+    """The units as installed (paths pointed at this checkout) have nothing systemd rejects."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    units = []
+    for source in sorted((DEPLOY / "systemd").glob("*.service")):
+        text = source.read_text(encoding="utf-8")
+        text = text.replace(f"{INSTALL_PREFIX}/.venv/bin", str(BIN))
+        units.append(tmp_path / source.name)
+        units[-1].write_text(text.replace(INSTALL_PREFIX, str(REPOSITORY)), encoding="utf-8")
+    assert [u.name for u in units] == [
+        "observatory-daemon.service",
+        "observatory-webserver.service",
+    ]
+    done = subprocess.run(
+        [analyze, "verify", *map(str, units)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), done.stderr
