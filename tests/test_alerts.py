@@ -23,10 +23,14 @@ import yaml
 from observatory.defs.alerts import (
     ALERT_SENSOR,
     CHECK_ALERT_SENSOR,
+    MAX_LINES,
+    FailedCheck,
+    Failure,
     build_check_failure_sensor,
     build_failure_sensor,
+    failure_text,
 )
-from observatory.settings import Settings
+from observatory.settings import Settings, load_settings
 from tests.conftest import REPOSITORY, copy_of_sample, digest, make_settings
 
 
@@ -164,6 +168,15 @@ def test_a_run_failed_both_ways_is_posted_once_with_the_error_and_the_check(webh
     assert "refresh_mixte" in text
     assert "step population: " in text and "2021: colonne PMUN absente" in text
     assert "communes / libelles_lisibles: 2 of 36 names hold mojibake" in text
+
+
+def test_a_long_failure_is_cut_to_the_first_lines_and_says_how_many_more():
+    checks = [FailedCheck("raw.t", f"check_{i:02d}", "failed") for i in range(MAX_LINES + 5)]
+    failure = Failure(dg.DagsterRun(job_name="refresh_x", run_id="r1"), [], checks, "failed")
+    text = failure_text(load_settings({}), failure)
+    assert f"check_{MAX_LINES - 1:02d}" in text and f"check_{MAX_LINES:02d}" not in text
+    assert "and 5 more" in text
+    assert text.endswith("/runs/r1")
 
 
 @pytest.mark.parametrize("job", [refresh_test, asset_job("refresh_communes", communes)])

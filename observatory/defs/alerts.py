@@ -86,11 +86,11 @@ def _error(event: dg.DagsterEvent) -> tuple[str, str]:
     code's exception in a generic "Execution of step ... failed"), on one line."""
     data = event.step_failure_data
     error = data.error if data is not None else None
-    outer = error.cls_name if error is not None else ""
+    outer = (error.cls_name or "") if error is not None else ""
     while error is not None and error.cause is not None:
         error = error.cause
     text = error.message if error is not None else event.message or "failed"
-    return outer or "", _one_line(text)
+    return outer, _one_line(text)
 
 
 def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[FailedCheck]:
@@ -121,6 +121,7 @@ def failed_blocking_checks(instance: dg.DagsterInstance, run_id: str) -> list[Fa
 
 
 def read_failure(context: dg.RunFailureSensorContext) -> Failure:
+    """The failed run's checks and steps, read the same way by both sensors."""
     run = context.dagster_run
     checks = failed_blocking_checks(context.instance, run.run_id)
     steps = []
@@ -132,6 +133,7 @@ def read_failure(context: dg.RunFailureSensorContext) -> Failure:
 
 
 def _listed(lines: list[str]) -> list[str]:
+    """The first MAX_LINES lines, and how many more: a chat message stays readable."""
     if len(lines) <= MAX_LINES:
         return lines
     return [*lines[:MAX_LINES], f"- ... and {len(lines) - MAX_LINES} more (see the run)"]
