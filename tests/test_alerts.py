@@ -179,7 +179,9 @@ def test_a_long_failure_is_cut_to_the_first_lines_and_says_how_many_more():
     assert text.endswith("/runs/r1")
 
 
-@pytest.mark.parametrize("job", [refresh_test, asset_job("refresh_communes", communes)])
+@pytest.mark.parametrize(
+    "job", [refresh_test, asset_job("refresh_communes", communes)], ids=["error", "check"]
+)
 def test_nothing_is_sent_without_a_webhook(webhook, monkeypatch, job):
     _url, received = webhook
     monkeypatch.delenv("OBSERVATORY_ALERT_WEBHOOK_URL", raising=False)
