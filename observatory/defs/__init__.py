@@ -7,7 +7,8 @@ files (the catalog and the SQL): no network, no secrets.
 
 - resources.py: the settings carried into every step; instance.py: DAGSTER_HOME;
 - ingestion.py, models.py, publication.py: the assets; checks.py: the asset checks;
-- jobs.py (and the schedule), sensors.py, freshness.py: what runs when;
+- jobs.py (and the schedule), sensors.py, freshness.py: what runs when; alerts.py: who is
+  told when a run fails;
 - execution.py: a build's selection run in-process (the Runner of observatory.build);
   progress.py: its steps as they start and finish, from the run's event stream.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from observatory.defs.alerts import build_failure_sensor
+from observatory.defs.alerts import build_check_failure_sensor, build_failure_sensor
 from observatory.defs.checks import build_sql_checks, build_suite_checks
 from observatory.defs.freshness import with_freshness_policies
 from observatory.defs.ingestion import (
@@ -60,7 +61,11 @@ def assemble(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(),
-        sensors=[build_release_sensor(catalog, jobs), build_failure_sensor()],
+        sensors=[
+            build_release_sensor(catalog, jobs),
+            build_failure_sensor(),
+            build_check_failure_sensor(),
+        ],
         resources={"observatory": resource},
         executor=dg.in_process_executor,
     )

@@ -21,6 +21,10 @@ from observatory.quality.run import check_sql, check_suites
 from observatory.quality.sql_checks import SqlCheck
 from observatory.quality.suites import ExpectationSpec, Suite
 
+EXPECTED = "expected"
+"""The metadata of a check result that says, in words, what the check expects (its outcome's
+message says what was found): an alert quotes both."""
+
 
 def _metadata(outcomes: list[Outcome], report: Path) -> dict[str, object]:
     failed = [o for o in outcomes if not o.success]
@@ -90,7 +94,10 @@ def build_suite_check(
                     description=(failed or mine)[0].message
                     if (failed or mine)
                     else spec.description,
-                    metadata=_metadata(mine, checked.report),
+                    metadata={
+                        EXPECTED: spec.description or spec.expectation,
+                        **_metadata(mine, checked.report),
+                    },
                 )
 
     return _checks
@@ -138,6 +145,7 @@ def build_sql_checks(
                 severity=_severity(check.blocking),
                 description=outcome.message,
                 metadata={
+                    EXPECTED: check.description,
                     "unexpected_count": outcome.unexpected_count or 0,
                     "unexpected_sample": dg.MetadataValue.json(outcome.sample),
                     "sql_path": check.path.name,
