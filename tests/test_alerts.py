@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,11 +24,13 @@ import yaml
 from observatory.defs.alerts import (
     ALERT_SENSOR,
     CHECK_ALERT_SENSOR,
+    FRESHNESS_ALERT_SENSOR,
     MAX_LINES,
     FailedCheck,
     Failure,
     build_check_failure_sensor,
     build_failure_sensor,
+    build_freshness_sensor,
     failure_text,
 )
 from observatory.settings import Settings, load_settings
@@ -194,7 +197,7 @@ def test_both_sensors_are_in_the_code_location_and_run_by_default():
     from observatory.defs import assemble
 
     definitions = assemble()
-    for name in (ALERT_SENSOR, CHECK_ALERT_SENSOR):
+    for name in (ALERT_SENSOR, CHECK_ALERT_SENSOR, FRESHNESS_ALERT_SENSOR):
         assert definitions.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
 
 
@@ -279,3 +282,68 @@ def test_a_refresh_stopped_by_a_blocking_check_posts_one_alert_naming_the_check(
     assert f"(expected: {expectation['description']})" in text
     assert f"http://dagster.example:3000/runs/{result.run_id}" in text
     assert _edition(settings) == before  # the previous edition is still the published one
+
+
+# --- freshness: a source that became late ---------------------------------------------------------
+
+BPE = dg.AssetKey(["raw", "insee__bpe"])
+ANNUAIRE = dg.AssetKey(["raw", "ans__annuaire_sante"])
+
+
+def freshness_change(instance: dg.DagsterInstance, key: dg.AssetKey, new: str, old: str) -> None:
+    """What the daemon's freshness evaluation records when an asset's state changes."""
+    from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
+
+    instance.report_runless_asset_event(
+        FreshnessStateChange(
+            key=key,
+            new_state=FreshnessState(new),
+            previous_state=FreshnessState(old),
+            state_change_timestamp=time.time(),
+        )
+    )
+
+
+def tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None):
+    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
+
+
+def test_a_source_that_becomes_late_is_posted_once_per_change(webhook, monkeypatch) -> None:
+    url, received = webhook
+    monkeypatch.setenv("OBSERVATORY_ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv("OBSERVATORY_DAGSTER_URL", "http://dagster.example:3000")
+    sensor = build_freshness_sensor({BPE: "yearly, with the census", ANNUAIRE: "followed monthly"})
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(dg.AssetMaterialization(ANNUAIRE))
+    freshness_change(instance, BPE, "PASS", "UNKNOWN")
+    freshness_change(instance, ANNUAIRE, "FAIL", "PASS")
+
+    first = tick(sensor, instance, None)
+    assert len(received) == 1
+    text = received[0]["body"]["text"]
+    assert "1 source out of date" in text and "raw/ans__annuaire_sante: late (FAIL)" in text
+    assert "followed monthly" in text and "raw/insee__bpe" not in text
+    assert re.search(r"last ingested \d{4}-\d\d-\d\d \d\d:\d\d UTC", text), text
+    assert "http://dagster.example:3000/assets/raw/ans__annuaire_sante" in text
+
+    again = tick(sensor, instance, first.cursor)  # nothing changed: nothing posted again
+    assert len(received) == 1 and again.skip_message
+
+    freshness_change(instance, BPE, "WARN", "PASS")
+    tick(sensor, instance, again.cursor)
+    assert len(received) == 2
+    text = received[1]["body"]["text"]
+    assert "raw/insee__bpe: soon late (WARN)" in text and "last ingested never" in text
+    assert "ans__annuaire_sante" not in text  # still late, already reported
+
+
+def test_the_freshness_alert_waits_for_a_webhook(webhook, monkeypatch) -> None:
+    url, received = webhook
+    sensor = build_freshness_sensor({ANNUAIRE: "followed monthly"})
+    instance = dg.DagsterInstance.ephemeral()
+    freshness_change(instance, ANNUAIRE, "FAIL", "PASS")
+    skipped = tick(sensor, instance, None)
+    assert not received and "OBSERVATORY_ALERT_WEBHOOK_URL" in (skipped.skip_message or "")
+    monkeypatch.setenv("OBSERVATORY_ALERT_WEBHOOK_URL", url)
+    tick(sensor, instance, skipped.cursor)  # set later: the late source is posted then
+    assert len(received) == 1 and "ans__annuaire_sante" in received[0]["body"]["text"]

@@ -8,7 +8,7 @@ files (the catalog and the SQL): no network, no secrets.
 - resources.py: the settings carried into every step; instance.py: DAGSTER_HOME;
 - ingestion.py, models.py, publication.py: the assets; checks.py: the asset checks;
 - jobs.py (and the schedule), sensors.py, freshness.py: what runs when; alerts.py: who is
-  told when a run fails;
+  told when a run fails or a source is late;
 - execution.py: a build's selection run in-process (the Runner of observatory.build);
   progress.py: its steps as they start and finish, from the run's event stream.
 """
@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from observatory.defs.alerts import build_check_failure_sensor, build_failure_sensor
+from observatory.defs.alerts import (
+    build_check_failure_sensor,
+    build_failure_sensor,
+    build_freshness_sensor,
+)
 from observatory.defs.checks import build_sql_checks, build_suite_checks
-from observatory.defs.freshness import with_freshness_policies
+from observatory.defs.freshness import rhythms_by_key, with_freshness_policies
 from observatory.defs.ingestion import (
     asset_key,
     build_custom_territories_asset,
@@ -65,6 +69,7 @@ def assemble(settings: Settings | None = None) -> dg.Definitions:
             build_release_sensor(catalog, jobs),
             build_failure_sensor(),
             build_check_failure_sensor(),
+            build_freshness_sensor({k: r.summary for k, r in rhythms_by_key(catalog).items()}),
         ],
         resources={"observatory": resource},
         executor=dg.in_process_executor,

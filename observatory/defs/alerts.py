@@ -11,6 +11,10 @@ and nothing is sent when none is configured.
   the published edition stays the previous one.
 - `alerte_echec_run` reports every other failed run: each failed step with its innermost error
   (a download, a parse, a model), and the failed blocking checks too when there are some.
+- `alerte_fraicheur` reports a source that became late: its ingestion asset's freshness policy
+  (the publisher's rhythm, defs/freshness.py), evaluated by the daemon, went to WARN or FAIL.
+  A refresh that never ran (a stopped schedule, a daemon down) fails nothing, so only this one
+  says that the published figures are getting old.
 
 Both are run-failure sensors, not a sensor over the event log's check evaluations: Dagster's
 run-status cursor hands each failed run to each sensor exactly once, after the run has ended,
@@ -28,8 +32,10 @@ gets one message per failed refresh, as the UI shows one failed run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import dagster as dg
 import requests
@@ -174,13 +180,18 @@ def _notify(
     failure = read_failure(context)
     if not mine(failure):
         return dg.SkipReason(f"run {failure.run.run_id} is reported by {other}")
+    post(settings, failure_text(settings, failure))
+    return None
+
+
+def post(settings: Settings, text: str) -> None:
+    """One alert to the webhook, as `{"text": ...}`; an error answer fails the sensor's tick
+    (shown in the UI), so a broken webhook is seen."""
+    assert settings.alert_webhook_url
     response = requests.post(
-        settings.alert_webhook_url,
-        json={"text": failure_text(settings, failure)},
-        timeout=ALERT_TIMEOUT_S,
+        settings.alert_webhook_url, json={"text": text}, timeout=ALERT_TIMEOUT_S
     )
     response.raise_for_status()
-    return None
 
 
 def build_failure_sensor() -> dg.RunFailureSensorDefinition:
@@ -209,3 +220,71 @@ def build_check_failure_sensor() -> dg.RunFailureSensorDefinition:
         return _notify(context, lambda f: f.stopped_by_checks, ALERT_SENSOR)
 
     return alerte_echec_controle
+
+
+FRESHNESS_ALERT_SENSOR = "alerte_fraicheur"
+FRESHNESS_INTERVAL_S = 3600
+"""Freshness windows are days to months long: an hourly look is soon enough."""
+LATE = {"WARN": "soon late", "FAIL": "late"}
+
+
+def freshness_text(
+    settings: Settings, late: list[tuple[dg.AssetKey, str, str]], last: dict[str, str]
+) -> str:
+    """One message for the sources that became late since the last tick."""
+    lines = [
+        f"- {key.to_user_string()}: {LATE[state]} ({state}); expected rhythm: {rhythm}; "
+        f"last ingested {last.get(key.to_user_string(), 'never')}; "
+        f"{settings.dagster_url}/assets/{key.to_user_string()}"
+        for key, state, rhythm in late
+    ]
+    count = len(late)
+    return "\n".join(
+        [
+            f"Observatory: {count} source{'s' if count > 1 else ''} out of date: the published "
+            "figures are not refreshed (is the schedule running?).",
+            *_listed(lines),
+        ]
+    )
+
+
+def build_freshness_sensor(rhythms: Mapping[dg.AssetKey, str]) -> dg.SensorDefinition:
+    """`rhythms`: each ingestion asset with a freshness policy, and its publisher's rhythm."""
+
+    @dg.sensor(
+        name=FRESHNESS_ALERT_SENSOR,
+        minimum_interval_seconds=FRESHNESS_INTERVAL_S,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Posts each source whose freshness policy went to WARN or FAIL (once per "
+        "change: the cursor keeps the states already reported) to "
+        "OBSERVATORY_ALERT_WEBHOOK_URL; nothing when it is not set.",
+    )
+    def alerte_fraicheur(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        settings = load_settings()
+        if not settings.alert_webhook_url:
+            # The cursor stays: once a webhook is set, the sources already late are posted.
+            return dg.SensorResult(
+                skip_reason="OBSERVATORY_ALERT_WEBHOOK_URL is not set: no alert sent"
+            )
+        records = context.instance.get_freshness_state_records(list(rhythms))
+        states = {k.to_user_string(): r.freshness_state.value for k, r in records.items()}
+        reported = json.loads(context.cursor) if context.cursor else {}
+        late = [
+            (key, states[key.to_user_string()], rhythm)
+            for key, rhythm in sorted(rhythms.items(), key=lambda item: item[0].to_user_string())
+            if states.get(key.to_user_string()) in LATE
+            and reported.get(key.to_user_string()) != states[key.to_user_string()]
+        ]
+        cursor = json.dumps(states, sort_keys=True)
+        if not late:
+            return dg.SensorResult(skip_reason="no source became late", cursor=cursor)
+        last = {}
+        for key, _state, _rhythm in late:
+            event = context.instance.get_latest_materialization_event(key)
+            if event is not None:
+                when = datetime.fromtimestamp(event.timestamp, UTC)
+                last[key.to_user_string()] = when.strftime("%Y-%m-%d %H:%M UTC")
+        post(settings, freshness_text(settings, late, last))
+        return dg.SensorResult(cursor=cursor)
+
+    return alerte_fraicheur

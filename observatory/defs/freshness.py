@@ -99,11 +99,16 @@ def rhythm(dataset: Dataset) -> Rhythm:
     return RHYTHMS.get(dataset.id, DEFAULT_RHYTHM)
 
 
+def rhythms_by_key(catalog: Catalog) -> dict[dg.AssetKey, Rhythm]:
+    """Each ingestion asset's rhythm: its policy, and what the freshness alert says of it."""
+    return {asset_key(d.target_table): rhythm(d) for d in catalog}
+
+
 def with_freshness_policies(
     assets: Iterable[dg.AssetsDefinition], catalog: Catalog
 ) -> list[dg.AssetsDefinition]:
     """The ingestion assets with their source's freshness policy and rhythm (shown in the UI)."""
-    by_key = {asset_key(d.target_table): rhythm(d) for d in catalog}
+    by_key = rhythms_by_key(catalog)
 
     def attach(spec: dg.AssetSpec) -> dg.AssetSpec:
         found = by_key.get(spec.key)
