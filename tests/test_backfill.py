@@ -346,6 +346,7 @@ def test_an_unknown_millesime_is_refused_before_anything_is_read(tmp_path, nothi
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
     _names_dataset_and_editions(err[0])
+    assert err[0] in DOC.read_text(encoding="utf-8").splitlines()  # as the page shows it
     # A --millesime without ingestion asset in the selection.
     assert main(["--home", str(settings.home), "build", "--select", 'key:"marts/population"',
                  "--millesime", "2021"]) == 1  # fmt: skip

@@ -106,7 +106,6 @@ def check_millesimes(settings: Settings, dataset: Dataset, wanted: Collection[in
         f"{dataset.id}: no millésime {', '.join(map(str, unknown))} to backfill; "
         f"the catalog lists {', '.join(map(str, dataset.years))}"
         + (f", and {', '.join(map(str, by_hand))} were ingested by hand" if by_hand else "")
-        + f" (assets/{dataset.producer}/ holds its entry: a new edition is added there first)"
     )
 
 
