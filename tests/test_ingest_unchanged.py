@@ -108,9 +108,9 @@ def test_the_next_millesime_is_unpacked_while_the_previous_one_loads(tmp_path, m
     obtained: list[tuple[int, str]] = []
     real = load._obtain
 
-    def recording(settings_, item):  # type: ignore[no-untyped-def]
+    def recording(settings_, item, **options):  # type: ignore[no-untyped-def]
         obtained.append((item.millesime, threading.current_thread().name))
-        return real(settings_, item)
+        return real(settings_, item, **options)
 
     monkeypatch.setattr(load, "_obtain", recording)
     reports, _ = load.ingest_dataset(settings, bpe)

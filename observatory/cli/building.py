@@ -13,6 +13,7 @@ from observatory.build import build
 from observatory.cli.progress import build_progress
 from observatory.cli.tables import format_table
 from observatory.defs.execution import DagsterRunner
+from observatory.defs.ingestion import IngestConfig
 from observatory.defs.instance import ensure_dagster_home
 from observatory.quality.run import validate
 from observatory.settings import Settings
@@ -20,8 +21,14 @@ from observatory.settings import Settings
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     print(f"building from source mode {settings.source!r} into {settings.warehouse_path}")
+    backfill = None
+    if args.millesime or args.force:
+        backfill = IngestConfig(millesimes=args.millesime or [], force=args.force)
     runner = DagsterRunner(
-        settings, record=args.record, log_level="INFO" if args.verbose else "CRITICAL"
+        settings,
+        record=args.record,
+        log_level="INFO" if args.verbose else "CRITICAL",
+        backfill=backfill,
     )
     with build_progress(args.quiet) as progress:
         summary = build(

@@ -95,6 +95,21 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild every model even if its SQL and inputs are unchanged",
     )
     build_parser.add_argument(
+        "--millesime",
+        type=int,
+        action="append",
+        metavar="YYYY",
+        help="backfill: ingest only this edition of the selected datasets (repeatable); the "
+        "others keep their rows. E.g. --select 'key:\"raw/insee__populations_reference\"+' "
+        "--millesime 2021",
+    )
+    build_parser.add_argument(
+        "--force",
+        action="store_true",
+        help="download without the cached ETag/Last-Modified and reload the selected datasets' "
+        "editions even when their file is unchanged",
+    )
+    build_parser.add_argument(
         "--timings", metavar="FILE", help="write each step's wall seconds as JSON (benchmarks)"
     )
     build_parser.set_defaults(run=cmd_build)

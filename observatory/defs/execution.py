@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import Any
 
 import dagster as dg
 
 from observatory.build import ENGINE_ERRORS, CheckResult, Progress, RunResult
+from observatory.catalog import load_catalog
 from observatory.defs import assemble
-from observatory.defs.ingestion import asset_key
+from observatory.defs.ingestion import IngestConfig, asset_key, backfill_run_config
 from observatory.defs.instance import ensure_dagster_home
 from observatory.defs.progress import StepListener
 from observatory.models import ModelError
@@ -62,13 +64,22 @@ class DagsterRunner:
     """Selects with Dagster's selection syntax and runs the code location's implicit job."""
 
     def __init__(
-        self, settings: Settings, *, record: bool = False, log_level: str = "CRITICAL"
+        self,
+        settings: Settings,
+        *,
+        record: bool = False,
+        log_level: str = "CRITICAL",
+        backfill: IngestConfig | None = None,
     ) -> None:
+        """`backfill`: the run config of the selected ingestion assets (`--millesime`,
+        `--force`), as the launchpad would give it."""
         ensure_dagster_home(settings)
+        self.settings = settings
         self.definitions = assemble(settings)
         self.graph = self.definitions.resolve_asset_graph()
         self.record = record
         self.log_level = log_level
+        self.backfill = backfill
 
     def select(self, selection: str | None) -> set[str]:
         wanted = dg.AssetSelection.from_string(selection) if selection else dg.AssetSelection.all()
@@ -81,6 +92,12 @@ class DagsterRunner:
         """Run the selection; each step is reported to `progress` as it starts and finishes."""
         job = self.definitions.resolve_implicit_global_asset_job_def()
         keys = sorted(asset_key(t) for t in tables)
+        run_config: dict[str, Any] = {
+            "loggers": {"console": {"config": {"log_level": self.log_level}}}
+        }
+        if self.backfill is not None:
+            catalog = load_catalog(self.settings.catalog_dir)
+            run_config |= backfill_run_config(self.settings, catalog, keys, self.backfill)
         steps = job.get_subset(asset_selection=set(keys)).graph.node_names()
         listener = StepListener(steps, progress)
         run_id = str(uuid.uuid4())  # known before the run starts, to listen to its events
@@ -94,7 +111,7 @@ class DagsterRunner:
                 instance=instance,
                 asset_selection=keys,
                 raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": self.log_level}}}},
+                run_config=run_config,
                 run_id=run_id,
             )
         finally:

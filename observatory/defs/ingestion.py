@@ -2,15 +2,18 @@
 territories. Each calls the engine (observatory.ingest) and reports what it loaded."""
 
 from collections.abc import Iterable
+from typing import Any
 
 import dagster as dg
 from dagster import AssetExecutionContext
+from pydantic import Field
 
 from observatory.catalog import COG_DATASET, Catalog, Dataset
 from observatory.defs.metadata import markdown_table
 from observatory.defs.resources import WRITER_POOL, ObservatoryResource
 from observatory.ingest import IngestError
 from observatory.ingest import territoires as custom_territories
+from observatory.ingest.inputs import check_millesimes
 from observatory.ingest.load import IngestReport, ingest_dataset, is_transient
 from observatory.ingest.unavailable import SOURCE_CHECK, unavailable_editions
 from observatory.quality.gx import warm_up_in_background
@@ -25,6 +28,25 @@ STEP_RETRIES = 2
 def asset_key(table: str) -> dg.AssetKey:
     """`raw.insee__bpe` -> `raw/insee__bpe`: every table's asset is keyed by schema and name."""
     return dg.AssetKey(table.split("."))
+
+
+class IngestConfig(dg.Config):
+    """Run configuration of every ingestion asset: a backfill by millésime.
+
+    The ingestion assets are not partitioned: each dataset has its own editions, and one job
+    (refresh_everything) cannot hold assets with different partitions. Left empty (the
+    schedule, the sensor, `observatory build`), every edition is refreshed as usual."""
+
+    millesimes: list[int] = Field(
+        default=[],
+        description="Editions to ingest again, e.g. [2021]; the others keep their rows. "
+        "Empty: every edition of the active source mode.",
+    )
+    force: bool = Field(
+        default=False,
+        description="Download without the cached ETag/Last-Modified and reload even a file "
+        "whose sha256 is unchanged (a publisher that corrected a file in place).",
+    )
 
 
 def _asset_metadata(dataset: Dataset) -> dict[str, object]:
@@ -88,6 +110,12 @@ def _report_metadata(reports: Iterable[IngestReport], missing: list[int]) -> dic
     }
 
 
+def _backfill_label(config: IngestConfig) -> str:
+    """`millésimes 2021, forced`: what a configured run was asked to do."""
+    wanted = ", ".join(map(str, sorted(set(config.millesimes)))) or "every edition"
+    return f"millésimes {wanted}" + (", forced" if config.force else "")
+
+
 def _source_check(settings: Settings, dataset: Dataset) -> dg.AssetCheckResult:
     """The warning that an edition's source failed (404, 500, HTML...), read from meta."""
     found = unavailable_editions(settings, dataset)
@@ -132,11 +160,17 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         pool=WRITER_POOL,
     )
     def _ingest(
-        context: AssetExecutionContext, observatory: ObservatoryResource
+        context: AssetExecutionContext, observatory: ObservatoryResource, config: IngestConfig
     ) -> dg.MaterializeResult:
         settings = observatory.settings()
         try:
-            reports, missing = ingest_dataset(settings, dataset, log=context.log.info)
+            reports, missing = ingest_dataset(
+                settings,
+                dataset,
+                millesimes=config.millesimes,
+                force=config.force,
+                log=context.log.info,
+            )
         except IngestError as exc:
             if is_transient(exc):
                 # The source is down or overloaded: try the whole step again later. A wrong
@@ -155,8 +189,11 @@ def build_ingest_asset(dataset: Dataset) -> dg.AssetsDefinition:
         for report in reports:
             if report.status == "unavailable":
                 context.log.warning(report.error)
+        metadata = _report_metadata(reports, missing)
+        if config.millesimes or config.force:
+            metadata["backfill"] = _backfill_label(config)
         return dg.MaterializeResult(
-            metadata=_report_metadata(reports, missing),
+            metadata=metadata,
             check_results=[_source_check(settings, dataset)],
         )
 
@@ -187,6 +224,30 @@ def build_custom_territories_asset(catalog: Catalog) -> dg.AssetsDefinition:
         )
 
     return custom_territories_asset
+
+
+def backfill_run_config(
+    settings: Settings, catalog: Catalog, keys: Iterable[dg.AssetKey], config: IngestConfig
+) -> dict[str, Any]:
+    """The run config giving `config` to every ingestion asset among `keys` (what the launchpad
+    holds for a backfill), checked first: an unknown millésime of a selected dataset, or a
+    selection without ingestion asset, is refused before the run starts."""
+    wanted = set(keys)
+    datasets = [d for d in catalog if asset_key(d.target_table) in wanted]
+    if not datasets:
+        raise IngestError(
+            "a backfill ingests editions of a dataset again: the selection holds no ingestion "
+            "asset with input in this source mode; select one and what reads it, e.g. "
+            "'key:\"raw/insee__populations_reference\"+' (`observatory datasets` lists them)"
+        )
+    for dataset in datasets:
+        check_millesimes(settings, dataset, config.millesimes)
+    values = {"millesimes": sorted(set(config.millesimes)), "force": config.force}
+    return {
+        "ops": {
+            asset_key(d.target_table).to_python_identifier(): {"config": values} for d in datasets
+        }
+    }
 
 
 def build_ingest_assets(catalog: Catalog) -> list[dg.AssetsDefinition]:

@@ -275,9 +275,13 @@ def download(
     max_bytes: int = 4 * 1024**3,
     session: requests.Session | None = None,
     file_name: str | None = None,
+    conditional: bool = True,
 ) -> Download:
     """Fetch `url` into `dest_dir/<file name>` (the URL's last path segment, or `file_name` for
     an API whose path names no file) unless the server says the cached copy is current.
+
+    `conditional=False` sends no validator of the cached copy: the file is downloaded again
+    whatever its ETag says (a publisher that corrected a file without changing its ETag).
 
     Transient failures (timeouts, connection errors, truncated bodies, 429, 5xx) are retried
     `retries` times with exponential backoff; anything else fails at once. Whatever happens, the
@@ -292,7 +296,7 @@ def download(
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / name
-    cached = load_cache(target, url, pinned)
+    cached = load_cache(target, url, pinned) if conditional else None
     own_session = session is None
     http = requests.Session() if session is None else session
     try:

@@ -8,11 +8,13 @@ inputs here, so they cannot disagree on what a mode reads.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from observatory.catalog import Dataset
 from observatory.fetch import mirror_url
+from observatory.ingest import IngestError
 from observatory.settings import Settings
 
 
@@ -83,13 +85,41 @@ def resolve_input(settings: Settings, dataset: Dataset, millesime: int) -> Input
     return InputFile(dataset, millesime, "live", url)
 
 
-def planned_inputs(settings: Settings, dataset: Dataset) -> tuple[list[InputFile], list[int]]:
-    """Inputs available in the active mode, and the millésimes that have none."""
+def known_millesimes(settings: Settings, dataset: Dataset) -> list[int]:
+    """The editions a build of the active mode looks for: the catalog's, and outside the
+    sample those ingested by hand."""
     years = set(dataset.years)
     if settings.source != "sample":
         years |= set(manual_millesimes(settings, dataset))
+    return sorted(years)
+
+
+def check_millesimes(settings: Settings, dataset: Dataset, wanted: Collection[int]) -> None:
+    """A backfill names editions of the dataset: an unknown one is refused before anything is
+    fetched, naming the dataset and the editions it has."""
+    known = known_millesimes(settings, dataset)
+    unknown = sorted(set(wanted) - set(known))
+    if not unknown:
+        return
+    by_hand = sorted(set(known) - set(dataset.years))
+    raise IngestError(
+        f"{dataset.id}: no millésime {', '.join(map(str, unknown))} to backfill; "
+        f"the catalog lists {', '.join(map(str, dataset.years))}"
+        + (f", and {', '.join(map(str, by_hand))} were ingested by hand" if by_hand else "")
+    )
+
+
+def planned_inputs(
+    settings: Settings, dataset: Dataset, millesimes: Collection[int] | None = None
+) -> tuple[list[InputFile], list[int]]:
+    """Inputs available in the active mode, and the millésimes that have none; with
+    `millesimes` (a backfill), only those editions, each of which must be known."""
+    years = known_millesimes(settings, dataset)
+    if millesimes:
+        check_millesimes(settings, dataset, millesimes)
+        years = sorted(set(millesimes))
     found, missing = [], []
-    for year in sorted(years):
+    for year in years:
         item = resolve_input(settings, dataset, year)
         if item is None:
             missing.append(year)

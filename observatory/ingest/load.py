@@ -3,6 +3,8 @@
 A load replaces one millésime of the raw table inside a transaction, together with its
 `meta.ingestions` record: a failure at any step leaves the warehouse as it was. An input whose
 file and catalog entry are unchanged since it was loaded is not loaded again (state.py).
+A backfill (`ingest_dataset(..., millesimes=[2021])`) takes the same steps for the editions it
+names only, and leaves the others' rows and records as they are.
 One module of more than 400 lines: obtaining, staging and replacing are the steps of that one
 transaction, and an edition whose source fails is handed to ingest/unavailable.py.
 """
@@ -13,7 +15,7 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +35,7 @@ from observatory.sources.columns import match_columns
 from observatory.sources.errors import ParseError
 from observatory.sources.tabular import read_file, release
 from observatory.warehouse import (
+    INGESTIONS,
     last_ingestion,
     quote_identifier,
     record_ingestion,
@@ -53,7 +56,9 @@ class IngestReport:
 
     dataset_id: str
     millesime: int
-    status: str  # loaded | unchanged | unavailable (the source failed; earlier rows kept)
+    status: str
+    """loaded | unchanged | unavailable (the source failed; earlier rows kept) | kept (left
+    alone by a backfill of other editions)"""
     origine: str
     source: str
     sha256: str
@@ -73,8 +78,9 @@ class _LocalFile:
     download: fetch.Download | None
 
 
-def _obtain(settings: Settings, item: InputFile) -> _LocalFile:
-    """Bring the input to a local, verified file, and unpack it if it is a zip."""
+def _obtain(settings: Settings, item: InputFile, *, force: bool = False) -> _LocalFile:
+    """Bring the input to a local, verified file, and unpack it if it is a zip; `force`
+    downloads it again without asking whether the cached copy is current."""
     options = item.dataset.read_options(item.millesime)
     assert options.format is not None
     download = None
@@ -91,6 +97,7 @@ def _obtain(settings: Settings, item: InputFile) -> _LocalFile:
             backoff_s=settings.http_backoff_s,
             max_bytes=settings.max_download_bytes,
             file_name=edition.file_name_override,
+            conditional=not force,
         )
         published = download.path
     else:
@@ -250,7 +257,7 @@ def ingest_one(
                 state.remember_digest(con, Path(source), digest)
                 return same
     try:
-        local = obtained.result() if obtained is not None else _obtain(settings, item)
+        local = obtained.result() if obtained is not None else _obtain(settings, item, force=force)
     except fetch.FetchError as exc:
         raise IngestError(str(exc)) from exc
     if loading is not None:
@@ -360,14 +367,31 @@ def _ingest_or_report(
 
 
 def ingest_dataset(
-    settings: Settings, dataset: Dataset, *, log: Callable[[str], None] | None = None
+    settings: Settings,
+    dataset: Dataset,
+    *,
+    millesimes: Collection[int] = (),
+    force: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[list[IngestReport], list[int]]:
     """Ingest every millésime available in the active mode; report those without input.
 
     An edition whose source fails is reported (status `unavailable`) and does not stop the
-    others; the ingestion fails only when no edition at all has rows to show for it."""
+    others; the ingestion fails only when no edition at all has rows to show for it.
+
+    A backfill names `millesimes`: only those editions are fetched and loaded, the others'
+    rows are left as they are (reported `kept`), an unknown one is refused before anything is
+    fetched, and a named edition whose source fails fails the ingestion. `force` fetches
+    without the cached validators and reloads even an unchanged file."""
     say = log or (lambda _m: None)
-    items, missing = planned_inputs(settings, dataset)
+    items, missing = planned_inputs(settings, dataset, millesimes)
+    if millesimes and missing:
+        raise IngestError(
+            f"{dataset.id}: no input in source mode {settings.source!r} for millésime "
+            f"{', '.join(map(str, missing))} to backfill; ingest a file with "
+            f"`observatory ingest {dataset.id} --file PATH --millesime {missing[0]}` "
+            "or change OBSERVATORY_SOURCE"
+        )
     if not items:
         raise IngestError(
             f"{dataset.id}: no input in source mode {settings.source!r} "
@@ -385,7 +409,7 @@ def ingest_dataset(
 
         def fetch_ahead(index: int) -> None:
             if index < len(items):
-                upcoming[index] = ahead.submit(_obtain, settings, items[index])
+                upcoming[index] = ahead.submit(_obtain, settings, items[index], force=force)
 
         try:
             for index, item in enumerate(items):
@@ -395,6 +419,7 @@ def ingest_dataset(
                         item,
                         say,
                         failed,
+                        force=force,
                         obtained=upcoming.pop(index, None),
                         loading=functools.partial(fetch_ahead, index + 1),
                     )
@@ -402,13 +427,70 @@ def ingest_dataset(
         finally:
             for pending in upcoming.values():
                 pending.cancel()
-    if all(r.status == "unavailable" and not r.rows for r in reports):
+    if millesimes:
+        _fail_unobtained_backfill(dataset, reports, failed)
+        reports = sorted([*reports, *_kept(settings, dataset, millesimes)], key=_by_year)
+    elif all(r.status == "unavailable" and not r.rows for r in reports):
         # Nothing to build on: fail as before (a transient cause lets the step be retried).
         raise IngestError(
             f"{dataset.id}: no edition could be obtained and none was loaded before: "
             + "; ".join(r.error for r in reports)
         ) from failed[0]
     return reports, missing
+
+
+def _by_year(report: IngestReport) -> int:
+    return report.millesime
+
+
+def _fail_unobtained_backfill(
+    dataset: Dataset, reports: list[IngestReport], failed: list[fetch.FetchError]
+) -> None:
+    """A backfill was asked for these editions: one that could not be obtained is a failure,
+    not a warning (its rows loaded before are kept; a transient cause lets the step be
+    retried)."""
+    errors = [r.error for r in reports if r.status == "unavailable"]
+    if errors:
+        raise IngestError(
+            f"{dataset.id}: backfill failed, the rows loaded before are kept: " + "; ".join(errors)
+        ) from failed[0]
+
+
+def _kept(settings: Settings, dataset: Dataset, backfilled: Collection[int]) -> list[IngestReport]:
+    """The editions a backfill left alone, as they are in the warehouse (their latest load):
+    the asset's metadata then still describes the whole raw table."""
+    with writer(settings) as con:
+        if not table_exists(con, dataset.target_table):
+            return []
+        rows = con.execute(
+            f"""
+            with loaded as (
+                select millesime, count(*) as n from {dataset.target_table} group by millesime
+            )
+            select l.millesime, i.origine, i.source, i.sha256, i.bytes, l.n
+            from loaded as l
+            left join (
+                from {INGESTIONS} where dataset_id = ?
+                qualify row_number() over (partition by millesime order by finished_at desc) = 1
+            ) as i on i.millesime = l.millesime
+            order by l.millesime
+            """,
+            [dataset.id],
+        ).fetchall()
+    return [
+        IngestReport(
+            dataset_id=dataset.id,
+            millesime=int(year),
+            status="kept",
+            origine=origine or "",
+            source=source or "",
+            sha256=sha256 or "",
+            bytes=int(size or 0),
+            rows=int(count),
+        )
+        for year, origine, source, sha256, size, count in rows
+        if year not in backfilled
+    ]
 
 
 def is_transient(exc: IngestError) -> bool:
