@@ -341,9 +341,11 @@ def test_definitions_validate_migrate_and_back_up_the_production_instance(
 
 def test_no_secret_in_the_deployment_files() -> None:
     config = yaml.safe_load((DEPLOY / "dagster.yaml").read_text(encoding="utf-8"))
-    database = config["storage"]["postgres"]["postgres_db"]
-    secrets = {k: v for k, v in database.items() if k != "scheme"}
-    assert all(set(value) == {"env"} for value in secrets.values()), database
+    for storage in ("run_storage", "event_log_storage", "schedule_storage"):
+        database = config[storage]["config"]["postgres_db"]
+        secrets = {k: v for k, v in database.items() if k != "scheme"}
+        assert set(secrets) == {"hostname", "port", "db_name", "username", "password"}
+        assert all(set(value) == {"env"} for value in secrets.values()), database
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     for name in ("webserver", "daemon", "postgres"):
         for key, value in compose["services"][name]["environment"].items():
