@@ -374,3 +374,35 @@ def test_systemd_units_pass_systemd_analyze(tmp_path: Path) -> None:
         [analyze, "verify", *map(str, units)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), done.stderr
+
+
+def test_the_production_event_log_keeps_its_connection(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dagster-postgres alone opens a connection per statement (thousands per refresh); the
+    production event log stores 40 events over the connection it keeps."""
+    import dagster as dg
+    import psycopg2
+
+    from observatory.defs.postgres_storage import PooledPostgresEventLogStorage
+
+    BPE = dg.AssetKey(["raw", "insee__bpe"])
+    for name, value in postgres.environment().items():
+        monkeypatch.setenv(name, value)
+    with dg.DagsterInstance.from_config(str(production_home(tmp_path))) as instance:
+        assert isinstance(instance.event_log_storage, PooledPostgresEventLogStorage)
+        instance.report_runless_asset_event(dg.AssetMaterialization("warm_up"))
+        opened: list[tuple] = []
+        connect = psycopg2.connect
+        monkeypatch.setattr(
+            psycopg2, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k)
+        )
+        for index in range(40):
+            instance.report_runless_asset_event(
+                dg.AssetMaterialization(BPE, metadata={"index": index})
+            )
+        assert len(opened) <= 1, f"{len(opened)} connections for 40 events"
+        records = instance.fetch_materializations(BPE, limit=100)
+        assert sorted(r.asset_materialization.metadata["index"].value for r in records.records) == [
+            *range(40)
+        ]
