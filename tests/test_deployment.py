@@ -90,6 +90,17 @@ def environment(postgres: Postgres, dagster_home: Path, **settings: str) -> dict
     return env
 
 
+def readme_dagster(fragment: str) -> list[str]:
+    """The arguments of the README's `.venv/bin/dagster ...` command containing `fragment`
+    (section "Run it in production"): the test runs what the README says."""
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    production = readme[readme.index("## Run it in production") :]
+    line = next(line for line in production.splitlines() if fragment in line and "dagster " in line)
+    command = shlex.split(line.split("&&")[-1].split("#")[0])
+    assert command[0] == ".venv/bin/dagster", line
+    return command[1:]
+
+
 def dagster(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     """Dagster's command line, as a data engineer runs it beside the deployment."""
     done = subprocess.run(
@@ -268,8 +279,9 @@ def test_the_daemon_runs_the_due_schedule_and_postgresql_keeps_the_run(
         OBSERVATORY_CUSTOM_TERRITORIES=str(territories),
         OBSERVATORY_WRITER_LOCK_TIMEOUT_S="60",
     )
-    workspace = str(REPOSITORY / "workspace.yaml")
-    out = dagster(env, "schedule", "start", SCHEDULE, "--workspace", workspace)
+    start = readme_dagster("schedule start")
+    assert start[:3] == ["schedule", "start", SCHEDULE], start
+    out = dagster(env, *start)
     assert SCHEDULE in out
     now = datetime.now(ZoneInfo("UTC"))
     cron = backdate_schedule(dagster_home, env, (now - timedelta(days=40)).timestamp())
@@ -318,12 +330,12 @@ def test_definitions_validate_migrate_and_back_up_the_production_instance(
     """The README's commands against the production instance: validate, the upgrade's
     migration, the backup of PostgreSQL."""
     env = environment(postgres, production_home(tmp_path), OBSERVATORY_HOME=str(tmp_path))
-    out = dagster(env, "definitions", "validate", "--workspace", str(REPOSITORY / "workspace.yaml"))
+    out = dagster(env, *readme_dagster("definitions validate"))
     assert "Validation successful" in out
     # the instance it validated against is PostgreSQL: Dagster created its tables there
     tables = {r[0] for r in postgres.query("select tablename from pg_tables")}
     assert {"runs", "event_logs", "instigators", "alembic_version"} <= tables, tables
-    out = dagster(env, "instance", "migrate")
+    out = dagster(env, *readme_dagster("instance migrate"))
     assert "Instance is up to date" in out or "Updating run storage" in out, out
     (version,) = postgres.query("select version_num from alembic_version")[0]
     assert version
