@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVER_TOOLS = ("initdb", "pg_ctl")
 START_TIMEOUT_S = 60
 
 
@@ -30,6 +29,8 @@ class PostgresMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Postgres:
+    """Where the server listens and the one database, user and password it was made with."""
+
     host: str
     port: int
     database: str
