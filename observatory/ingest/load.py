@@ -35,8 +35,8 @@ from observatory.sources.columns import match_columns
 from observatory.sources.errors import ParseError
 from observatory.sources.tabular import read_file, release
 from observatory.warehouse import (
-    INGESTIONS,
     last_ingestion,
+    latest_ingestions,
     quote_identifier,
     record_ingestion,
     table_columns,
@@ -456,41 +456,41 @@ def _fail_unobtained_backfill(
         ) from failed[0]
 
 
+KEPT_COLUMNS = ("dataset_id", "millesime", "origine", "source", "sha256", "bytes")
+
+
 def _kept(settings: Settings, dataset: Dataset, backfilled: Collection[int]) -> list[IngestReport]:
     """The editions a backfill left alone, as they are in the warehouse (their latest load):
     the asset's metadata then still describes the whole raw table."""
     with writer(settings) as con:
         if not table_exists(con, dataset.target_table):
             return []
-        rows = con.execute(
-            f"""
-            with loaded as (
-                select millesime, count(*) as n from {dataset.target_table} group by millesime
-            )
-            select l.millesime, i.origine, i.source, i.sha256, i.bytes, l.n
-            from loaded as l
-            left join (
-                from {INGESTIONS} where dataset_id = ?
-                qualify row_number() over (partition by millesime order by finished_at desc) = 1
-            ) as i on i.millesime = l.millesime
-            order by l.millesime
-            """,
-            [dataset.id],
+        counts = con.execute(
+            f"select millesime, count(*) from {dataset.target_table} group by millesime"
         ).fetchall()
-    return [
-        IngestReport(
-            dataset_id=dataset.id,
-            millesime=int(year),
-            status="kept",
-            origine=origine or "",
-            source=source or "",
-            sha256=sha256 or "",
-            bytes=int(size or 0),
-            rows=int(count),
+        loads = {
+            int(load["millesime"]): load  # type: ignore[call-overload]
+            for load in latest_ingestions(con, KEPT_COLUMNS)
+            if load["dataset_id"] == dataset.id
+        }
+    reports = []
+    for year, count in sorted(counts):
+        if year in backfilled:
+            continue
+        load = loads.get(int(year), {})
+        reports.append(
+            IngestReport(
+                dataset_id=dataset.id,
+                millesime=int(year),
+                status="kept",
+                origine=str(load.get("origine") or ""),
+                source=str(load.get("source") or ""),
+                sha256=str(load.get("sha256") or ""),
+                bytes=int(load.get("bytes") or 0),  # type: ignore[call-overload]
+                rows=int(count),
+            )
         )
-        for year, origine, source, sha256, size, count in rows
-        if year not in backfilled
-    ]
+    return reports
 
 
 def is_transient(exc: IngestError) -> bool:
