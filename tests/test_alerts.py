@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import dagster as dg
 import pytest
@@ -35,6 +34,7 @@ from observatory.defs.alerts import (
 )
 from observatory.settings import Settings, load_settings
 from tests.conftest import REPOSITORY, copy_of_sample, digest, make_settings
+from tests.fetch_support import serve
 
 
 @pytest.fixture
@@ -57,14 +57,8 @@ def webhook() -> Iterator[tuple[str, list[dict]]]:
         def log_message(self, *_args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hooks/observatoire", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(Handler) as base:
+        yield f"{base}/hooks/observatoire", received
 
 
 @dg.op
